@@ -1,0 +1,2 @@
+export * from './meridian.error';
+export * from './grpc-status';
