@@ -1,1 +1,3 @@
-export {};
+export * from './infrastructure';
+export * from './kafka';
+export { BROKER_ENV, CONTROL_ENV } from './jest/broker-handle';

@@ -1,0 +1,13 @@
+// One jest run over every project: the global setup (PostgreSQL/Redis checks, Kafka dev broker)
+// runs once for the whole run. `nx run <project>:test` runs a single project instead.
+const { globSync } = require('node:fs');
+
+/** @type {import('jest').Config} */
+module.exports = {
+  projects: globSync('{apps,libs,tools}/**/jest.config.cjs', {
+    exclude: (name) => name === 'node_modules' || name === '.build',
+  }).map((file) => `<rootDir>/${require('node:path').dirname(file)}`),
+  globalSetup: '<rootDir>/libs/shared/testing/src/jest/global-setup.ts',
+  globalTeardown: '<rootDir>/libs/shared/testing/src/jest/global-teardown.ts',
+  transform: require('./jest.preset.cjs').transform,
+};

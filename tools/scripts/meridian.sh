@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Meridian developer entry point. `npm start` / `npm test` / `npm stop` call this.
+#
+#   up    bootstrap Node 24 + dependencies, check PostgreSQL and Redis, start the Kafka dev broker
+#         (background), apply migrations, run the platform smoke job
+#   test  bootstrap, then format check, lint (with module boundaries), typecheck, contract
+#         drift check and every test (unit + integration against the real PG/Redis/dev broker)
+#   down  stop the background Kafka dev broker
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+export MERIDIAN_ROOT="$ROOT"
+# shellcheck source=bootstrap-node.sh
+source "$ROOT/tools/scripts/bootstrap-node.sh"
+export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false NX_SKIP_NX_CACHE="${NX_SKIP_NX_CACHE:-false}" TZ=UTC
+export PATH="$ROOT/node_modules/.bin:$PATH"
+
+log() { printf '\033[1m[meridian]\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[31m[meridian] %s\033[0m\n' "$*" >&2; exit 1; }
+
+ensure_dependencies() {
+  # npm ci only when the lockfile changed since the last install (node_modules/.package-lock.json
+  # is npm's own record of what it installed).
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    log "installing dependencies (npm ci)"
+    npm ci --loglevel=error --no-fund --no-audit
+  fi
+}
+
+tcp_up() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
+
+ensure_service() { # name host port start-command
+  local name=$1 host=$2 port=$3 start=$4
+  tcp_up "$host" "$port" && return 0
+  if [ "${MERIDIAN_START_SERVICES:-1}" = 1 ] && command -v "${start%% *}" >/dev/null 2>&1; then
+    log "$name is not answering on $host:$port; starting it: $start"
+    bash -c "$start" >&2 || true
+    for _ in $(seq 1 30); do tcp_up "$host" "$port" && return 0; sleep 0.5; done
+  fi
+  die "$name is not reachable on $host:$port. Start it with: $start"
+}
+
+ensure_services() {
+  ensure_service PostgreSQL "${PGHOST:-127.0.0.1}" "${PGPORT:-5432}" \
+    'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start'
+  ensure_service Redis 127.0.0.1 6379 \
+    'redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no --dir /var/lib/redis'
+}
+
+build_broker() { bash "$ROOT/tools/kafka-dev-broker/build.sh"; }
+
+cmd_test() {
+  ensure_dependencies
+  ensure_services
+  build_broker
+  log "format check"
+  prettier --check . --log-level warn
+  log "lint (module boundaries), typecheck, contract drift"
+  nx run-many -t lint typecheck proto-check --parallel=2 --output-style=static
+  log "tests (unit + integration: PostgreSQL, Redis, Kafka dev broker)"
+  jest --ci --config jest.config.cjs "$@"
+}
+
+cmd_up() {
+  ensure_dependencies
+  ensure_services
+  build_broker
+  tsx tools/kafka-dev-broker/src/cli.ts start
+  tsx tools/scripts/platform-up.ts
+}
+
+cmd_down() {
+  tsx tools/kafka-dev-broker/src/cli.ts stop
+}
+
+case "${1:-}" in
+  test) shift; cmd_test "$@" ;;
+  up) shift; cmd_up "$@" ;;
+  down) shift; cmd_down "$@" ;;
+  *) die "usage: meridian.sh up|test|down" ;;
+esac
