@@ -58,6 +58,7 @@ cmd_test() {
   prettier --check . --log-level warn
   log "lint (module boundaries), typecheck, contract drift"
   nx run-many -t lint typecheck proto-check --parallel=2 --output-style=static
+  bash tools/scripts/check-boundaries.sh
   log "tests (unit + integration: PostgreSQL, Redis, Kafka dev broker)"
   jest --ci --config jest.config.cjs "$@"
 }
