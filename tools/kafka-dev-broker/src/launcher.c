@@ -67,7 +67,7 @@ static int listen_loopback(int port) {
         if (fd < 0)
                 return -1;
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
-        if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) || listen(fd, 8)) {
+        if (bind(fd, (struct sockaddr *)&sin, sizeof(sin)) || listen(fd, SOMAXCONN)) {
                 close(fd);
                 return -1;
         }
@@ -203,9 +203,11 @@ static int serve_client(struct client *cl) {
                 return -1;
         cl->len += (size_t)r;
         while (!stop && (nl = memchr(cl->buf, '\n', cl->len))) {
-                *nl  = '\0';
+                char cmd[LINE_LEN];
+                *nl = '\0';
+                memcpy(cmd, cl->buf, (size_t)(nl - cl->buf) + 1); /* strtok mangles buf */
                 stop = run_command(cl->buf, reply, sizeof(reply) - 1);
-                fprintf(stderr, "kafka-dev-broker: control: %s -> %s\n", cl->buf, reply);
+                fprintf(stderr, "kafka-dev-broker: control: %s -> %s\n", cmd, reply);
                 strcat(reply, "\n");
                 send(cl->fd, reply, strlen(reply), MSG_NOSIGNAL);
                 cl->len -= (size_t)(nl + 1 - cl->buf);
@@ -225,6 +227,7 @@ int main(int argc, char **argv) {
         char errstr[512];
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         rd_kafka_t *rk;
+        const char *debug = getenv("KAFKA_DEV_BROKER_DEBUG"); /* e.g. "mock,protocol" */
 
         for (i = 1; i < argc; i++) {
                 const char *opt = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -245,8 +248,9 @@ int main(int argc, char **argv) {
                 else
                         i++;
         }
-        if (broker_cnt < 1 || broker_cnt > 64 || controller < 1 || controller > broker_cnt)
-                die("need 1..64 brokers and 1 <= controller <= brokers");
+        if (broker_cnt < 1 || broker_cnt > 64 || controller < 1 || controller > broker_cnt ||
+            port_base + broker_cnt - 1 > 65535)
+                die("need 1..64 brokers, 1 <= controller <= brokers, ports <= 65535");
 
         /* Check fixed ports up front: a failed bind inside
          * rd_kafka_mock_cluster_new() crashes librdkafka instead of failing. */
@@ -260,7 +264,20 @@ int main(int argc, char **argv) {
         if ((lfd = listen_loopback(control_port)) < 0)
                 die("cannot bind control port 127.0.0.1:%d: %s", control_port, strerror(errno));
 
-        /* A producer handle with no bootstrap servers: it only hosts the mock. */
+        /* Installed first so a SIGTERM during startup still exits cleanly. Any
+         * thread may run the handler (the mock thread does not block signals);
+         * it only writes to the self-pipe, which is async-signal-safe. */
+        if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK))
+                die("pipe: %s", strerror(errno));
+        signal(SIGPIPE, SIG_IGN);
+        signal(SIGTERM, on_signal);
+        signal(SIGINT, on_signal);
+
+        /* A producer handle with no bootstrap servers: it only hosts the mock.
+         * log_level 4 hides the resulting "no bootstrap.servers" notice. */
+        if (rd_kafka_conf_set(conf, debug ? "debug" : "log_level", debug ? debug : "4", errstr,
+                              sizeof(errstr)))
+                die("%s", errstr);
         if (!(rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr))))
                 die("rd_kafka_new failed: %s", errstr);
         next_fixed_port = port_base;
@@ -275,12 +292,6 @@ int main(int argc, char **argv) {
         rd_kafka_mock_group_initial_rebalance_delay_ms(mc, rebalance_ms);
         if (topics_file)
                 topic_cnt = load_topics(topics_file);
-
-        if (pipe2(sig_pipe, O_CLOEXEC | O_NONBLOCK))
-                die("pipe: %s", strerror(errno));
-        signal(SIGPIPE, SIG_IGN);
-        signal(SIGTERM, on_signal);
-        signal(SIGINT, on_signal);
 
         printf("{\"bootstrap\":\"%s\",\"control\":\"127.0.0.1:%d\",\"brokers\":%d,\"topics\":%d,"
                "\"pid\":%d}\n",
