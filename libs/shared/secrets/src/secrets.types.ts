@@ -31,3 +31,20 @@ export interface DatabaseCredentialsSource {
   onRotate(listener: (next: DatabaseCredentials) => void): () => void;
   close(): Promise<void>;
 }
+
+/**
+ * The logging the secrets lib needs. Its call shape is pino's (`logger.info(fields, message)`),
+ * so a pino logger can be passed as is, without this lib depending on pino.
+ */
+export interface SecretsLogger {
+  info(fields: Record<string, unknown>, message: string): void;
+  warn(fields: Record<string, unknown>, message: string): void;
+  error(fields: Record<string, unknown>, message: string): void;
+}
+
+/** A logger that drops everything: the default when none is given. */
+export const silentSecretsLogger: SecretsLogger = {
+  info: () => undefined,
+  warn: () => undefined,
+  error: () => undefined,
+};
