@@ -75,6 +75,10 @@ export default [
               sourceTag: 'type:testing',
               onlyDependOnLibsWithTags: ['type:testing', 'type:util', 'type:contracts', 'type:data-access', 'type:domain', 'type:feature'],
             },
+            {
+              sourceTag: 'type:tooling',
+              onlyDependOnLibsWithTags: ['type:tooling', 'type:testing', 'type:util', 'type:contracts', 'type:data-access', 'type:domain', 'type:feature'],
+            },
             // Scope axis: shared is reachable from everywhere; domains only reach themselves.
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
             { sourceTag: 'scope:orders', onlyDependOnLibsWithTags: ['scope:orders', 'scope:shared'] },

@@ -57,10 +57,12 @@ cmd_test() {
   log "format check"
   prettier --check . --log-level warn
   log "lint (module boundaries), typecheck, contract drift"
-  nx run-many -t lint typecheck proto-check --parallel=2 --output-style=static
+  nx run-many -t lint typecheck proto-check docs-check --parallel=2 --output-style=static
   bash tools/scripts/check-boundaries.sh
   log "tests (unit + integration: PostgreSQL, Redis, Kafka dev broker)"
-  jest --ci --config jest.config.cjs "$@"
+  # NestJS 12 ships as ESM only; jest loads ESM packages only with vm modules enabled.
+  NODE_OPTIONS="--experimental-vm-modules --disable-warning=ExperimentalWarning ${NODE_OPTIONS:-}" \
+    jest --ci --config jest.config.cjs "$@"
 }
 
 cmd_up() {
