@@ -1,1 +1,4 @@
-export {};
+export * from './cache.types';
+export * from './cache.error';
+export { jsonCodec, zodJsonCodec, type CacheCodec } from './cache.codec';
+export { createCache } from './cache-aside';

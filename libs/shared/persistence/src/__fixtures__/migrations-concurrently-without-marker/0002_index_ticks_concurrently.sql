@@ -1,0 +1,1 @@
+CREATE INDEX CONCURRENTLY ticks_symbol_idx ON ticks (symbol);

@@ -1,0 +1,4 @@
+CREATE TABLE orders (
+  id text PRIMARY KEY,
+  quantity_minor bigint NOT NULL
+);

@@ -1,0 +1,75 @@
+import { randomBytes } from 'node:crypto';
+import type { Database, PgPoolOptions } from './database.types';
+import { createPgPool } from './pg-pool';
+
+/** The machine's test PostgreSQL (PG* env wins): 127.0.0.1:5432, user postgres, database test. */
+export function testPgOptions(env: NodeJS.ProcessEnv = process.env): PgPoolOptions {
+  return {
+    host: env['PGHOST'] ?? '127.0.0.1',
+    port: Number(env['PGPORT'] ?? 5432),
+    user: env['PGUSER'] ?? 'postgres',
+    database: env['PGDATABASE'] ?? 'test',
+    ...(env['PGPASSWORD'] === undefined ? {} : { password: env['PGPASSWORD'] }),
+  };
+}
+
+/** A schema name no other test file (or run) uses. */
+export function uniqueSchemaName(prefix: string): string {
+  return `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`.toLowerCase();
+}
+
+export interface TestSchema {
+  readonly schema: string;
+  /** Pool whose search_path is the test schema first, then public. */
+  readonly db: Database;
+  /** Drops the schema (CASCADE) and closes the pool. Call in afterAll. */
+  drop(): Promise<void>;
+}
+
+/**
+ * Creates a fresh schema on the test PostgreSQL and a pool that works inside it, so spec files
+ * running in parallel (and other engineers' tests) never see each other's tables.
+ */
+export async function createTestSchema(
+  prefix: string,
+  options: Partial<PgPoolOptions> = {},
+): Promise<TestSchema> {
+  const schema = uniqueSchemaName(prefix);
+  const admin = await createPgPool({ ...testPgOptions(), maxConnections: 1 });
+  try {
+    await admin.query(`CREATE SCHEMA "${schema}"`);
+  } finally {
+    await admin.close();
+  }
+  const db = await createPgPool({ ...testPgOptions(), searchPath: [schema, 'public'], ...options });
+  return {
+    schema,
+    db,
+    async drop() {
+      await db.close();
+      const cleaner = await createPgPool({ ...testPgOptions(), maxConnections: 1 });
+      try {
+        await cleaner.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      } finally {
+        await cleaner.close();
+      }
+    },
+  };
+}
+
+/**
+ * Polls `condition` until it holds, for facts the server settles asynchronously (a backend
+ * leaving pg_stat_activity after its client disconnected). Throws naming `what` on timeout.
+ */
+export async function waitFor(
+  condition: () => Promise<boolean>,
+  what: string,
+  timeoutMs = 5000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
