@@ -35,7 +35,7 @@ probe libs/orders/domain/src/zz-boundary-probe.ts \
 import { createPgPool } from '@meridian/shared-persistence';
 export const probe = [Injectable, createPgPool];" \
   'A project tagged with "type:domain" is not allowed to import "@nestjs/common"' \
-  'A project tagged with "type:domain" can only depend on libs tagged with "type:domain", "type:util"'
+  'A project tagged with "type:domain" can only depend on libs tagged with'
 
 probe libs/shared/config/src/zz-boundary-probe.ts \
   "import { kafkaBrokers } from '@meridian/shared-testing';
