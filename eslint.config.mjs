@@ -55,36 +55,83 @@ export default [
             // files are kept away from them by the no-restricted-imports block below.
             {
               sourceTag: 'type:app',
-              onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:domain', 'type:contracts', 'type:util', 'type:testing'],
+              onlyDependOnLibsWithTags: [
+                'type:feature',
+                'type:data-access',
+                'type:domain',
+                'type:contracts',
+                'type:util',
+                'type:testing',
+              ],
             },
             {
               sourceTag: 'type:feature',
-              onlyDependOnLibsWithTags: ['type:feature', 'type:data-access', 'type:domain', 'type:contracts', 'type:util', 'type:testing'],
+              onlyDependOnLibsWithTags: [
+                'type:feature',
+                'type:data-access',
+                'type:domain',
+                'type:contracts',
+                'type:util',
+                'type:testing',
+              ],
             },
             {
               sourceTag: 'type:data-access',
-              onlyDependOnLibsWithTags: ['type:data-access', 'type:domain', 'type:contracts', 'type:util', 'type:testing'],
+              onlyDependOnLibsWithTags: [
+                'type:data-access',
+                'type:domain',
+                'type:contracts',
+                'type:util',
+                'type:testing',
+              ],
             },
             {
               sourceTag: 'type:domain',
               onlyDependOnLibsWithTags: ['type:domain', 'type:util', 'type:testing'],
               bannedExternalImports: IO_AND_FRAMEWORK,
             },
-            { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts', 'type:testing'] },
+            {
+              sourceTag: 'type:contracts',
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:testing'],
+            },
             { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:util', 'type:testing'] },
             {
               sourceTag: 'type:testing',
-              onlyDependOnLibsWithTags: ['type:testing', 'type:util', 'type:contracts', 'type:data-access', 'type:domain', 'type:feature'],
+              onlyDependOnLibsWithTags: [
+                'type:testing',
+                'type:util',
+                'type:contracts',
+                'type:data-access',
+                'type:domain',
+                'type:feature',
+              ],
             },
             {
               sourceTag: 'type:tooling',
-              onlyDependOnLibsWithTags: ['type:tooling', 'type:testing', 'type:util', 'type:contracts', 'type:data-access', 'type:domain', 'type:feature'],
+              onlyDependOnLibsWithTags: [
+                'type:tooling',
+                'type:testing',
+                'type:util',
+                'type:contracts',
+                'type:data-access',
+                'type:domain',
+                'type:feature',
+              ],
             },
             // Scope axis: shared is reachable from everywhere; domains only reach themselves.
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
-            { sourceTag: 'scope:orders', onlyDependOnLibsWithTags: ['scope:orders', 'scope:shared'] },
-            { sourceTag: 'scope:market-data', onlyDependOnLibsWithTags: ['scope:market-data', 'scope:shared'] },
-            { sourceTag: 'scope:portfolio', onlyDependOnLibsWithTags: ['scope:portfolio', 'scope:shared'] },
+            {
+              sourceTag: 'scope:orders',
+              onlyDependOnLibsWithTags: ['scope:orders', 'scope:shared'],
+            },
+            {
+              sourceTag: 'scope:market-data',
+              onlyDependOnLibsWithTags: ['scope:market-data', 'scope:shared'],
+            },
+            {
+              sourceTag: 'scope:portfolio',
+              onlyDependOnLibsWithTags: ['scope:portfolio', 'scope:shared'],
+            },
             { sourceTag: 'scope:risk', onlyDependOnLibsWithTags: ['scope:risk', 'scope:shared'] },
           ],
         },
@@ -99,7 +146,10 @@ export default [
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       eqeqeq: ['error', 'always'],
       'no-console': 'error',
     },
@@ -107,14 +157,26 @@ export default [
   {
     // Production code never reaches into test helpers.
     files: ['**/*.ts'],
-    ignores: ['**/*.spec.ts', '**/testing.ts', '**/testing/**', 'tools/**', 'libs/shared/testing/**'],
+    ignores: [
+      '**/*.spec.ts',
+      '**/testing.ts',
+      '**/testing/**',
+      'tools/**',
+      'libs/shared/testing/**',
+    ],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
-            { group: ['@meridian/*/testing', '@meridian/shared-testing'], message: 'Test helpers are for specs only.' },
-            { group: ['@meridian/*/src/*', '../../**/libs/*'], message: 'Import libs through their entry point.' },
+            {
+              group: ['@meridian/*/testing', '@meridian/shared-testing'],
+              message: 'Test helpers are for specs only.',
+            },
+            {
+              group: ['@meridian/*/src/*', '../../**/libs/*'],
+              message: 'Import libs through their entry point.',
+            },
           ],
         },
       ],

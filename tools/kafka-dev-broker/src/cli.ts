@@ -58,13 +58,15 @@ function intFlag(p: Parsed, name: string): number | undefined {
   const raw = p.flags.get(name);
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new DevBrokerError(`${name} must be a non-negative integer, got '${raw}'`);
+  if (!Number.isInteger(n) || n < 0)
+    throw new DevBrokerError(`${name} must be a non-negative integer, got '${raw}'`);
   return n;
 }
 
 function intArg(raw: string | undefined, what: string): number {
   const n = Number(raw);
-  if (raw === undefined || raw === '' || !Number.isInteger(n)) throw new DevBrokerError(`${what} must be an integer, got '${raw ?? ''}'`);
+  if (raw === undefined || raw === '' || !Number.isInteger(n))
+    throw new DevBrokerError(`${what} must be an integer, got '${raw ?? ''}'`);
   return n;
 }
 
@@ -82,7 +84,9 @@ async function start(p: Parsed, stateDir: string): Promise<number> {
   if (!p.switches.has('--foreground')) {
     const running = readDevBrokerState(stateDir);
     if (running) {
-      console.error(`kafka-dev-broker already running (pid ${running.pid}); 'stop' it first to change its settings`);
+      console.error(
+        `kafka-dev-broker already running (pid ${running.pid}); 'stop' it first to change its settings`,
+      );
       console.log(JSON.stringify(running));
       return 0;
     }
@@ -92,8 +96,18 @@ async function start(p: Parsed, stateDir: string): Promise<number> {
   }
 
   // Foreground: logs on stderr, state file for `status`/`fault` from other shells, Ctrl-C stops.
-  const broker = await startDevBroker({ ...common, writeState: true, onLog: (line) => console.error(line) });
-  console.log(JSON.stringify({ pid: broker.pid, bootstrap: broker.bootstrap, control: broker.controlAddress }));
+  const broker = await startDevBroker({
+    ...common,
+    writeState: true,
+    onLog: (line) => console.error(line),
+  });
+  console.log(
+    JSON.stringify({
+      pid: broker.pid,
+      bootstrap: broker.bootstrap,
+      control: broker.controlAddress,
+    }),
+  );
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -105,7 +119,10 @@ async function start(p: Parsed, stateDir: string): Promise<number> {
 function status(p: Parsed, stateDir: string): number {
   const state = readDevBrokerState(stateDir);
   if (p.switches.has('--json')) console.log(JSON.stringify(state ?? null));
-  else if (state) console.log(`running pid=${state.pid} bootstrap=${state.bootstrap.join(',')} control=${state.control}`);
+  else if (state)
+    console.log(
+      `running pid=${state.pid} bootstrap=${state.bootstrap.join(',')} control=${state.control}`,
+    );
   else console.log('not running');
   return state ? 0 : 3;
 }
@@ -120,7 +137,10 @@ async function fault(broker: DevBroker, args: string[]): Promise<void> {
     case 'rtt':
       return broker.setRtt(intArg(a, 'brokerId'), intArg(b, 'ms'));
     case 'errors':
-      return broker.pushRequestErrors(intArg(a, 'apiKey'), (b ?? '').split(',').map((code) => intArg(code, 'error code')));
+      return broker.pushRequestErrors(
+        intArg(a, 'apiKey'),
+        (b ?? '').split(',').map((code) => intArg(code, 'error code')),
+      );
     case 'clear':
       return broker.clearRequestErrors(intArg(a, 'apiKey'));
     case 'leader':
@@ -133,7 +153,11 @@ async function fault(broker: DevBroker, args: string[]): Promise<void> {
 async function topic(broker: DevBroker, args: string[]): Promise<void> {
   const [action, name = '', partitions, rf] = args;
   if (action === 'create') {
-    return broker.createTopic({ name, partitions: intArg(partitions, 'partitions'), replicationFactor: intArg(rf, 'replicationFactor') });
+    return broker.createTopic({
+      name,
+      partitions: intArg(partitions, 'partitions'),
+      replicationFactor: intArg(rf, 'replicationFactor'),
+    });
   }
   if (action === 'delete') return broker.deleteTopic(name);
   throw new DevBrokerError(`unknown topic action '${action ?? ''}'\n${USAGE}`);
@@ -167,7 +191,9 @@ async function main(argv: string[]): Promise<number> {
       console.log('ok');
       return 0;
     case 'send':
-      console.log(`ok ${await sendControl(connectDevBroker(stateDir).controlAddress, rest.join(' '))}`.trim());
+      console.log(
+        `ok ${await sendControl(connectDevBroker(stateDir).controlAddress, rest.join(' '))}`.trim(),
+      );
       return 0;
     default:
       console.error(`unknown command '${command}'\n${USAGE}`);

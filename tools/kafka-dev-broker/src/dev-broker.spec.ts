@@ -1,5 +1,11 @@
 import { Kafka, logLevel } from 'kafkajs';
-import { type DevBroker, KafkaApiKey, KafkaErrorCode, parseTopicsFile, startDevBroker } from './dev-broker';
+import {
+  type DevBroker,
+  KafkaApiKey,
+  KafkaErrorCode,
+  parseTopicsFile,
+  startDevBroker,
+} from './dev-broker';
 
 describe('parseTopicsFile', () => {
   it('reads name/partitions/rf lines, skipping comments and blanks', () => {
@@ -28,7 +34,11 @@ describe('startDevBroker (real librdkafka mock cluster)', () => {
         { name: 'spec.faults', partitions: 1, replicationFactor: 3 },
       ],
     });
-    kafka = new Kafka({ clientId: 'dev-broker-spec', brokers: broker.bootstrap, logLevel: logLevel.NOTHING });
+    kafka = new Kafka({
+      clientId: 'dev-broker-spec',
+      brokers: broker.bootstrap,
+      logLevel: logLevel.NOTHING,
+    });
   }, 180_000);
 
   afterAll(async () => {
@@ -57,7 +67,10 @@ describe('startDevBroker (real librdkafka mock cluster)', () => {
     await consumer.connect();
     try {
       const values = Array.from({ length: 50 }, (_, i) => `v${i}`);
-      await producer.send({ topic: 'spec.orders', messages: values.map((value, i) => ({ key: `k${i}`, value })) });
+      await producer.send({
+        topic: 'spec.orders',
+        messages: values.map((value, i) => ({ key: `k${i}`, value })),
+      });
       await consumer.subscribe({ topic: 'spec.orders', fromBeginning: true });
       const seen = new Set<string>();
       await new Promise<void>((resolve, reject) => {
@@ -99,9 +112,9 @@ describe('startDevBroker (real librdkafka mock cluster)', () => {
 
   it('creates topics at runtime and reports control errors', async () => {
     await broker.createTopic({ name: 'spec.runtime', partitions: 2, replicationFactor: 3 });
-    await expect(broker.createTopic({ name: 'spec.runtime', partitions: 2, replicationFactor: 3 })).rejects.toThrow(
-      /TOPIC_ALREADY_EXISTS/,
-    );
+    await expect(
+      broker.createTopic({ name: 'spec.runtime', partitions: 2, replicationFactor: 3 }),
+    ).rejects.toThrow(/TOPIC_ALREADY_EXISTS/);
     await expect(broker.brokerDown(42)).rejects.toThrow(/BROKER_NOT_AVAILABLE/);
   });
 });

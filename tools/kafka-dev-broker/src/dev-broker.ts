@@ -121,15 +121,22 @@ export function ensureBuilt(): Promise<string> {
   const override = process.env['KAFKA_DEV_BROKER_BIN'];
   if (override) return Promise.resolve(override);
   buildPromise ??= new Promise<string>((resolve, reject) => {
-    execFile('bash', [path.join(PACKAGE_DIR, 'build.sh')], { maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) {
-        buildPromise = undefined; // let a later call retry (e.g. after apt-get install)
-        reject(new DevBrokerError(`kafka-dev-broker build failed:\n${stderr.trim() || err.message}`));
-        return;
-      }
-      const lines = stdout.trim().split('\n');
-      resolve(lines[lines.length - 1] ?? path.join(PACKAGE_DIR, '.build', 'bin', BINARY_NAME));
-    });
+    execFile(
+      'bash',
+      [path.join(PACKAGE_DIR, 'build.sh')],
+      { maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err) {
+          buildPromise = undefined; // let a later call retry (e.g. after apt-get install)
+          reject(
+            new DevBrokerError(`kafka-dev-broker build failed:\n${stderr.trim() || err.message}`),
+          );
+          return;
+        }
+        const lines = stdout.trim().split('\n');
+        resolve(lines[lines.length - 1] ?? path.join(PACKAGE_DIR, '.build', 'bin', BINARY_NAME));
+      },
+    );
   });
   return buildPromise;
 }
@@ -143,7 +150,9 @@ export function parseTopicsFile(content: string, source = 'topics file'): DevBro
     const [name = '', partitions, rf, ...rest] = line.split(/\s+/);
     const topic = { name, partitions: Number(partitions), replicationFactor: Number(rf) };
     if (rest.length > 0 || !isValidTopic(topic)) {
-      throw new DevBrokerError(`${source}:${i + 1}: expected '<name> <partitions> <replication_factor>', got '${raw}'`);
+      throw new DevBrokerError(
+        `${source}:${i + 1}: expected '<name> <partitions> <replication_factor>', got '${raw}'`,
+      );
     }
     topics.push(topic);
   });
@@ -151,7 +160,13 @@ export function parseTopicsFile(content: string, source = 'topics file'): DevBro
 }
 
 function isValidTopic(t: DevBrokerTopic): boolean {
-  return TOPIC_NAME.test(t.name) && Number.isInteger(t.partitions) && t.partitions >= 1 && Number.isInteger(t.replicationFactor) && t.replicationFactor >= 1;
+  return (
+    TOPIC_NAME.test(t.name) &&
+    Number.isInteger(t.partitions) &&
+    t.partitions >= 1 &&
+    Number.isInteger(t.replicationFactor) &&
+    t.replicationFactor >= 1
+  );
 }
 
 function assertTopic(t: DevBrokerTopic): void {
@@ -168,8 +183,12 @@ export function sendControl(address: string, command: string, timeoutMs = 5000):
       socket.destroy();
       reject(new DevBrokerError(message));
     };
-    socket.setTimeout(timeoutMs, () => fail(`kafka-dev-broker control '${command}': no reply within ${timeoutMs} ms`));
-    socket.on('error', (e) => fail(`kafka-dev-broker control ${address} '${command}': ${e.message}`));
+    socket.setTimeout(timeoutMs, () =>
+      fail(`kafka-dev-broker control '${command}': no reply within ${timeoutMs} ms`),
+    );
+    socket.on('error', (e) =>
+      fail(`kafka-dev-broker control ${address} '${command}': ${e.message}`),
+    );
     socket.on('data', (chunk: Buffer) => {
       buffer += chunk.toString('utf8');
       const nl = buffer.indexOf('\n');
@@ -179,7 +198,9 @@ export function sendControl(address: string, command: string, timeoutMs = 5000):
       if (reply === 'ok' || reply.startsWith('ok ')) resolve(reply.slice(3));
       else fail(`kafka-dev-broker '${command}' failed: ${reply.replace(/^err /, '')}`);
     });
-    socket.on('end', () => fail(`kafka-dev-broker control '${command}': connection closed without reply`));
+    socket.on('end', () =>
+      fail(`kafka-dev-broker control '${command}': connection closed without reply`),
+    );
     socket.write(`${command}\n`);
   });
 }
@@ -209,7 +230,8 @@ function controlApi(controlAddress: string): DevBrokerControl {
     brokerDown: async (id) => send('down', int(id, -1, 'broker id')),
     brokerUp: async (id) => send('up', int(id, -1, 'broker id')),
     pushRequestErrors: async (apiKey, codes) => {
-      if (codes.length === 0 || !codes.every(Number.isInteger)) throw new DevBrokerError('errorCodes must be non-empty integers');
+      if (codes.length === 0 || !codes.every(Number.isInteger))
+        throw new DevBrokerError('errorCodes must be non-empty integers');
       return send('errors', int(apiKey, 0, 'apiKey'), codes.join(','));
     },
     clearRequestErrors: async (apiKey) => send('clear', int(apiKey, 0, 'apiKey')),
@@ -265,7 +287,8 @@ function parseState(raw: string): DevBrokerState | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const v = value as Record<string, unknown>;
   const bootstrap = v['bootstrap'];
-  if (typeof v['pid'] !== 'number' || typeof v['control'] !== 'string' || !Array.isArray(bootstrap)) return undefined;
+  if (typeof v['pid'] !== 'number' || typeof v['control'] !== 'string' || !Array.isArray(bootstrap))
+    return undefined;
   return {
     pid: v['pid'],
     control: v['control'],
@@ -277,7 +300,9 @@ function parseState(raw: string): DevBrokerState | undefined {
 }
 
 /** Reads <stateDir>/state.json. Stale (dead pid) or corrupt state is removed and reported as undefined. */
-export function readDevBrokerState(stateDir: string = DEFAULT_STATE_DIR): DevBrokerState | undefined {
+export function readDevBrokerState(
+  stateDir: string = DEFAULT_STATE_DIR,
+): DevBrokerState | undefined {
   let raw: string;
   try {
     raw = fs.readFileSync(stateFile(stateDir), 'utf8');
@@ -293,7 +318,10 @@ export function readDevBrokerState(stateDir: string = DEFAULT_STATE_DIR): DevBro
 /** Handle on a broker started by another process (e.g. `cli.ts start`); stop() kills it and removes the state. */
 export function connectDevBroker(stateDir: string = DEFAULT_STATE_DIR): DevBroker {
   const state = readDevBrokerState(stateDir);
-  if (!state) throw new DevBrokerError(`no kafka-dev-broker running (no live state in ${stateFile(stateDir)})`);
+  if (!state)
+    throw new DevBrokerError(
+      `no kafka-dev-broker running (no live state in ${stateFile(stateDir)})`,
+    );
   return {
     bootstrap: state.bootstrap,
     controlAddress: state.control,
@@ -306,7 +334,10 @@ export function connectDevBroker(stateDir: string = DEFAULT_STATE_DIR): DevBroke
 }
 
 /** SIGTERM, then SIGKILL after timeoutMs. Resolves false if nothing was running. */
-export async function stopDevBroker(stateDir: string = DEFAULT_STATE_DIR, timeoutMs = 5000): Promise<boolean> {
+export async function stopDevBroker(
+  stateDir: string = DEFAULT_STATE_DIR,
+  timeoutMs = 5000,
+): Promise<boolean> {
   const state = readDevBrokerState(stateDir);
   if (!state) return false;
   await killAndWait(state.pid, timeoutMs);
@@ -344,7 +375,12 @@ function parseReadyLine(line: string): ReadyLine | undefined {
   try {
     const v = JSON.parse(line) as Record<string, unknown>;
     const { bootstrap, control, brokers, pid } = v;
-    if (typeof bootstrap === 'string' && typeof control === 'string' && typeof brokers === 'number' && typeof pid === 'number') {
+    if (
+      typeof bootstrap === 'string' &&
+      typeof control === 'string' &&
+      typeof brokers === 'number' &&
+      typeof pid === 'number'
+    ) {
       return { bootstrap, control, brokers, pid };
     }
   } catch {
@@ -354,7 +390,11 @@ function parseReadyLine(line: string): ReadyLine | undefined {
 }
 
 /** Keeps the last lines of a stream (for error messages) and forwards complete lines. */
-function tailLines(stream: NodeJS.ReadableStream | null, keep: number, onLine?: (line: string) => void): () => string {
+function tailLines(
+  stream: NodeJS.ReadableStream | null,
+  keep: number,
+  onLine?: (line: string) => void,
+): () => string {
   const lines: string[] = [];
   let partial = '';
   stream?.on('data', (chunk: Buffer) => {
@@ -378,7 +418,11 @@ function readFileTail(file: string, bytes = 4096): string {
   }
 }
 
-function waitForReady(child: ChildProcess, timeoutMs: number, stderrTail: () => string): Promise<ReadyLine> {
+function waitForReady(
+  child: ChildProcess,
+  timeoutMs: number,
+  stderrTail: () => string,
+): Promise<ReadyLine> {
   return new Promise<ReadyLine>((resolve, reject) => {
     let out = '';
     const finish = (err: Error | undefined, ready?: ReadyLine): void => {
@@ -391,18 +435,31 @@ function waitForReady(child: ChildProcess, timeoutMs: number, stderrTail: () => 
     };
     const describe = (what: string): DevBrokerError => {
       const tail = stderrTail();
-      return new DevBrokerError(`kafka-dev-broker ${what}${tail ? `\n--- launcher output ---\n${tail}` : ''}`);
+      return new DevBrokerError(
+        `kafka-dev-broker ${what}${tail ? `\n--- launcher output ---\n${tail}` : ''}`,
+      );
     };
     const onData = (chunk: Buffer): void => {
       out += chunk.toString('utf8');
       const nl = out.indexOf('\n');
       if (nl < 0) return;
       const ready = parseReadyLine(out.slice(0, nl));
-      finish(ready ? undefined : describe(`printed an unexpected ready line: ${out.slice(0, nl)}`), ready);
+      finish(
+        ready ? undefined : describe(`printed an unexpected ready line: ${out.slice(0, nl)}`),
+        ready,
+      );
     };
     const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
       // 'exit' can precede the last stderr chunk; give the pipe a tick to drain.
-      setTimeout(() => finish(describe(`exited before becoming ready (code ${code ?? 'null'}, signal ${signal ?? 'none'})`)), 50);
+      setTimeout(
+        () =>
+          finish(
+            describe(
+              `exited before becoming ready (code ${code ?? 'null'}, signal ${signal ?? 'none'})`,
+            ),
+          ),
+        50,
+      );
     };
     const onError = (e: Error): void => finish(describe(`failed to spawn: ${e.message}`));
     const timer = setTimeout(() => {
@@ -441,10 +498,19 @@ export async function startDevBroker(opts: StartDevBrokerOptions): Promise<DevBr
   fs.mkdirSync(stateDir, { recursive: true });
   if (writeState) {
     const existing = readDevBrokerState(stateDir);
-    if (existing) throw new DevBrokerError(`a kafka-dev-broker is already running (pid ${existing.pid}, ${stateFile(stateDir)})`);
+    if (existing)
+      throw new DevBrokerError(
+        `a kafka-dev-broker is already running (pid ${existing.pid}, ${stateFile(stateDir)})`,
+      );
   }
-  const topicsPath = path.join(stateDir, `topics.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2, 8)}.txt`);
-  fs.writeFileSync(topicsPath, opts.topics.map((t) => `${t.name} ${t.partitions} ${t.replicationFactor}\n`).join(''));
+  const topicsPath = path.join(
+    stateDir,
+    `topics.${process.pid}.${Date.now()}.${Math.random().toString(36).slice(2, 8)}.txt`,
+  );
+  fs.writeFileSync(
+    topicsPath,
+    opts.topics.map((t) => `${t.name} ${t.partitions} ${t.replicationFactor}\n`).join(''),
+  );
 
   const args = launcherArgs(opts, topicsPath);
   let child: ChildProcess | undefined;
@@ -463,15 +529,24 @@ export async function startDevBroker(opts: StartDevBrokerOptions): Promise<DevBr
       child = spawn(binary, [...args, '--watch-stdin'], { stdio: ['pipe', 'pipe', 'pipe'] });
       tail = tailLines(child.stderr, 40, opts.onLog);
     }
-    const ready = await waitForReady(child, opts.readyTimeoutMs ?? 15_000, tail).catch((e: unknown) => {
-      child?.kill('SIGKILL'); // e.g. garbage on stdout: don't leave it running
-      throw e;
-    });
+    const ready = await waitForReady(child, opts.readyTimeoutMs ?? 15_000, tail).catch(
+      (e: unknown) => {
+        child?.kill('SIGKILL'); // e.g. garbage on stdout: don't leave it running
+        throw e;
+      },
+    );
     const bootstrap = ready.bootstrap.split(',');
     const pid = ready.pid;
 
     if (writeState) {
-      const state: DevBrokerState = { pid, bootstrap, control: ready.control, brokers: ready.brokers, logFile, startedAt: new Date().toISOString() };
+      const state: DevBrokerState = {
+        pid,
+        bootstrap,
+        control: ready.control,
+        brokers: ready.brokers,
+        logFile,
+        startedAt: new Date().toISOString(),
+      };
       fs.writeFileSync(stateFile(stateDir), `${JSON.stringify(state, null, 2)}\n`);
     }
     if (detached) {

@@ -9,7 +9,10 @@ import {
 } from './dev-broker';
 
 /** Starts a private broker, runs `fn`, always stops the broker. */
-export async function withDevBroker<T>(opts: StartDevBrokerOptions, fn: (broker: DevBroker) => Promise<T>): Promise<T> {
+export async function withDevBroker<T>(
+  opts: StartDevBrokerOptions,
+  fn: (broker: DevBroker) => Promise<T>,
+): Promise<T> {
   const broker = await startDevBroker(opts);
   try {
     return await fn(broker);
@@ -23,7 +26,10 @@ export async function withDevBroker<T>(opts: StartDevBrokerOptions, fn: (broker:
  * topics are created; stop() then leaves it running); otherwise starts a private broker.
  * Fault injection on a shared daemon affects every user of it: prefer private brokers for fault tests.
  */
-export async function acquireDevBroker(topics: DevBrokerTopic[], stateDir?: string): Promise<DevBroker> {
+export async function acquireDevBroker(
+  topics: DevBrokerTopic[],
+  stateDir?: string,
+): Promise<DevBroker> {
   if (process.env['KAFKA_DEV_BROKER_REUSE'] === '1' && readDevBrokerState(stateDir)) {
     const shared = connectDevBroker(stateDir);
     for (const t of topics) {

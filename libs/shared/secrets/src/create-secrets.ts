@@ -3,7 +3,11 @@ import { FileSecretStore } from './file.secret-store';
 import { type Scheduler } from './scheduler';
 import { parseSecretsConfig, type SecretsConfig } from './secrets.config';
 import { SecretsConfigError } from './secrets.error';
-import { type DatabaseCredentialsSource, type SecretsLogger, type SecretStore } from './secrets.types';
+import {
+  type DatabaseCredentialsSource,
+  type SecretsLogger,
+  type SecretStore,
+} from './secrets.types';
 import { StaticDatabaseCredentials } from './static.database-credentials';
 import { VaultClient } from './vault.client';
 import { VaultDatabaseCredentials } from './vault.database-credentials';
@@ -38,7 +42,10 @@ export async function createSecrets(
 ): Promise<Secrets> {
   const parsed = isParsed(config) ? config : parseSecretsConfig(config);
   if (parsed.provider !== 'vault') {
-    const store = parsed.provider === 'env' ? new EnvSecretStore(isParsed(config) ? process.env : config, parsed.envPrefix) : new FileSecretStore(parsed.dir);
+    const store =
+      parsed.provider === 'env'
+        ? new EnvSecretStore(isParsed(config) ? process.env : config, parsed.envPrefix)
+        : new FileSecretStore(parsed.dir);
     const postgres = parsed.postgres;
     return {
       provider: parsed.provider,
@@ -46,10 +53,14 @@ export async function createSecrets(
       databaseCredentials: () => {
         if (postgres === undefined) {
           return Promise.reject(
-            new SecretsConfigError(`PGUSER is required for database credentials with SECRETS_PROVIDER=${parsed.provider}`),
+            new SecretsConfigError(
+              `PGUSER is required for database credentials with SECRETS_PROVIDER=${parsed.provider}`,
+            ),
           );
         }
-        return Promise.resolve(new StaticDatabaseCredentials({ username: postgres.user, password: postgres.password }));
+        return Promise.resolve(
+          new StaticDatabaseCredentials({ username: postgres.user, password: postgres.password }),
+        );
       },
       close: () => Promise.resolve(),
     };
@@ -70,7 +81,9 @@ export async function createSecrets(
     databaseCredentials: () => {
       const role = v.databaseRole;
       if (role === undefined) {
-        return Promise.reject(new SecretsConfigError('VAULT_DB_ROLE is required for dynamic database credentials'));
+        return Promise.reject(
+          new SecretsConfigError('VAULT_DB_ROLE is required for dynamic database credentials'),
+        );
       }
       database ??= VaultDatabaseCredentials.create(client, {
         role,
@@ -86,13 +99,16 @@ export async function createSecrets(
     close: async () => {
       const pending = database;
       database = undefined;
-      if (pending !== undefined) await pending.then((source) => source.close()).catch(() => undefined);
+      if (pending !== undefined)
+        await pending.then((source) => source.close()).catch(() => undefined);
       await client.close();
     },
   };
 }
 
-function isParsed(config: SecretsConfig | Readonly<Record<string, string | undefined>>): config is SecretsConfig {
+function isParsed(
+  config: SecretsConfig | Readonly<Record<string, string | undefined>>,
+): config is SecretsConfig {
   const provider = (config as { provider?: unknown }).provider;
   return provider === 'vault' || provider === 'env' || provider === 'file';
 }

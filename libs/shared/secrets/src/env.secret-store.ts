@@ -10,7 +10,10 @@ import { assertSecretKey, assertSecretPath } from './secret-path';
  * `envVarName('meridian/order-gateway', 'apiKeyPepper')` → `MERIDIAN_ORDER_GATEWAY_API_KEY_PEPPER`
  */
 export function envVarName(path: string, key: string, prefix = ''): string {
-  return [prefix, ...path.split('/'), key].filter((part) => part !== '').map(toUpperSnake).join('_');
+  return [prefix, ...path.split('/'), key]
+    .filter((part) => part !== '')
+    .map(toUpperSnake)
+    .join('_');
 }
 
 function toUpperSnake(word: string): string {
@@ -43,9 +46,12 @@ export class EnvSecretStore implements SecretStore {
     const name = envVarName(path, key, this.prefix);
     const value = this.env[name];
     if (value === undefined) {
-      throw new SecretNotFoundError(`secret ${path}#${key} not found: environment variable ${name} is not set`, {
-        metadata: { path, key, variable: name },
-      });
+      throw new SecretNotFoundError(
+        `secret ${path}#${key} not found: environment variable ${name} is not set`,
+        {
+          metadata: { path, key, variable: name },
+        },
+      );
     }
     return value;
   }
@@ -59,9 +65,12 @@ export class EnvSecretStore implements SecretStore {
         : [],
     );
     if (entries.length === 0) {
-      throw new SecretNotFoundError(`secret ${path} not found: no environment variable starts with ${head}`, {
-        metadata: { path },
-      });
+      throw new SecretNotFoundError(
+        `secret ${path} not found: no environment variable starts with ${head}`,
+        {
+          metadata: { path },
+        },
+      );
     }
     return Object.freeze(Object.fromEntries(entries));
   }

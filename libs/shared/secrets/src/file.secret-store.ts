@@ -1,6 +1,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SecretNotFoundError, SecretsForbiddenError, SecretsUnavailableError } from './secrets.error';
+import {
+  SecretNotFoundError,
+  SecretsForbiddenError,
+  SecretsUnavailableError,
+} from './secrets.error';
 import { type SecretStore } from './secrets.types';
 import { assertSecretKey, assertSecretPath } from './secret-path';
 
@@ -48,12 +52,19 @@ function stripNewline(value: string): string {
 
 function mapFsError(error: unknown, file: string, metadata: Record<string, string>): Error {
   // not `instanceof Error`: fs errors may come from another realm (e.g. under jest)
-  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+  const code =
+    typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
   if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR') {
-    return new SecretNotFoundError(`secret not found: ${file} does not exist`, { metadata, cause: error });
+    return new SecretNotFoundError(`secret not found: ${file} does not exist`, {
+      metadata,
+      cause: error,
+    });
   }
   if (code === 'EACCES' || code === 'EPERM') {
-    return new SecretsForbiddenError(`secret file ${file} is not readable (${code})`, { metadata, cause: error });
+    return new SecretsForbiddenError(`secret file ${file} is not readable (${code})`, {
+      metadata,
+      cause: error,
+    });
   }
   return new SecretsUnavailableError(`cannot read secret file ${file}: ${code || String(error)}`, {
     metadata,

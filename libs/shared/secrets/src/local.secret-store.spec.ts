@@ -29,7 +29,10 @@ describe('EnvSecretStore', () => {
   });
 
   it('reads every variable under a path, keys camelCased back', async () => {
-    await expect(store.getAll('meridian/order-gateway')).resolves.toEqual({ apiKeyPepper: 'pepper', adminToken: 'admin' });
+    await expect(store.getAll('meridian/order-gateway')).resolves.toEqual({
+      apiKeyPepper: 'pepper',
+      adminToken: 'admin',
+    });
   });
 
   it('names the variable it looked for when a key is missing', async () => {
@@ -37,12 +40,18 @@ describe('EnvSecretStore', () => {
       code: 'SECRETS_NOT_FOUND',
       message: expect.stringContaining('MERIDIAN_ORDER_GATEWAY_SIGNING_KEY') as unknown,
     });
-    await expect(store.getAll('meridian/analytics')).rejects.toMatchObject({ code: 'SECRETS_NOT_FOUND' });
+    await expect(store.getAll('meridian/analytics')).rejects.toMatchObject({
+      code: 'SECRETS_NOT_FOUND',
+    });
   });
 
   it('rejects malformed paths and keys', async () => {
-    await expect(store.get('meridian//x', 'a')).rejects.toMatchObject({ code: 'SECRETS_PATH_INVALID' });
-    await expect(store.get('meridian/x', 'a/b')).rejects.toMatchObject({ code: 'SECRETS_PATH_INVALID' });
+    await expect(store.get('meridian//x', 'a')).rejects.toMatchObject({
+      code: 'SECRETS_PATH_INVALID',
+    });
+    await expect(store.get('meridian/x', 'a/b')).rejects.toMatchObject({
+      code: 'SECRETS_PATH_INVALID',
+    });
   });
 });
 
@@ -71,7 +80,10 @@ describe('FileSecretStore', () => {
   });
 
   it('reads every key of a path, ignoring the hidden entries of a mounted volume', async () => {
-    await expect(store.getAll('meridian/order-gateway')).resolves.toEqual({ apiKeyPepper: 'pepper', adminToken: 'admin' });
+    await expect(store.getAll('meridian/order-gateway')).resolves.toEqual({
+      apiKeyPepper: 'pepper',
+      adminToken: 'admin',
+    });
   });
 
   it('reports missing files and directories as SECRETS_NOT_FOUND with the file name', async () => {
@@ -79,12 +91,18 @@ describe('FileSecretStore', () => {
       code: 'SECRETS_NOT_FOUND',
       message: expect.stringContaining(join(dir, 'meridian', 'order-gateway', 'nope')) as unknown,
     });
-    await expect(store.getAll('meridian/absent')).rejects.toMatchObject({ code: 'SECRETS_NOT_FOUND' });
+    await expect(store.getAll('meridian/absent')).rejects.toMatchObject({
+      code: 'SECRETS_NOT_FOUND',
+    });
   });
 
   it('refuses to climb out of its directory', async () => {
-    await expect(store.get('../etc', 'passwd')).rejects.toMatchObject({ code: 'SECRETS_PATH_INVALID' });
-    await expect(store.get('meridian/order-gateway', '..data')).rejects.toMatchObject({ code: 'SECRETS_PATH_INVALID' });
+    await expect(store.get('../etc', 'passwd')).rejects.toMatchObject({
+      code: 'SECRETS_PATH_INVALID',
+    });
+    await expect(store.get('meridian/order-gateway', '..data')).rejects.toMatchObject({
+      code: 'SECRETS_PATH_INVALID',
+    });
   });
 });
 

@@ -15,7 +15,9 @@ const messageOf = (fn: () => unknown): string => {
 
 describe('parseSecretsConfig', () => {
   it('requires SECRETS_PROVIDER and says which values are allowed', () => {
-    expect(messageOf(() => parseSecretsConfig({}))).toContain('SECRETS_PROVIDER is required (vault|env|file)');
+    expect(messageOf(() => parseSecretsConfig({}))).toContain(
+      'SECRETS_PROVIDER is required (vault|env|file)',
+    );
     expect(messageOf(() => parseSecretsConfig({ SECRETS_PROVIDER: 'aws' }))).toContain('got "aws"');
   });
 
@@ -36,14 +38,21 @@ describe('parseSecretsConfig', () => {
     );
     expect(message).toContain('VAULT_TOKEN or VAULT_TOKEN_FILE is required when VAULT_AUTH=token');
     expect(message).toContain('VAULT_REQUEST_TIMEOUT_MS: must be a non-negative integer');
-    expect(messageOf(() => parseSecretsConfig({ SECRETS_PROVIDER: 'vault', VAULT_ADDR: 'vault', VAULT_ROLE: 'r' }))).toContain(
-      'VAULT_ADDR must be a URL',
-    );
+    expect(
+      messageOf(() =>
+        parseSecretsConfig({ SECRETS_PROVIDER: 'vault', VAULT_ADDR: 'vault', VAULT_ROLE: 'r' }),
+      ),
+    ).toContain('VAULT_ADDR must be a URL');
   });
 
   it('fills defaults for Kubernetes auth', () => {
     expect(
-      parseSecretsConfig({ SECRETS_PROVIDER: 'vault', VAULT_ADDR: 'https://vault:8200', VAULT_ROLE: 'order-gateway', VAULT_DB_ROLE: 'orders' }),
+      parseSecretsConfig({
+        SECRETS_PROVIDER: 'vault',
+        VAULT_ADDR: 'https://vault:8200',
+        VAULT_ROLE: 'order-gateway',
+        VAULT_DB_ROLE: 'orders',
+      }),
     ).toEqual({
       provider: 'vault',
       vault: {
@@ -66,7 +75,9 @@ describe('parseSecretsConfig', () => {
   });
 
   it('requires SECRETS_DIR for the file provider', () => {
-    expect(messageOf(() => parseSecretsConfig({ SECRETS_PROVIDER: 'file' }))).toContain('SECRETS_DIR is required');
+    expect(messageOf(() => parseSecretsConfig({ SECRETS_PROVIDER: 'file' }))).toContain(
+      'SECRETS_DIR is required',
+    );
   });
 });
 
@@ -77,8 +88,13 @@ describe('createSecrets', () => {
       MERIDIAN_ORDER_GATEWAY_API_KEY_PEPPER: 'pepper',
       PGUSER: 'postgres',
     });
-    await expect(secrets.store.get('meridian/order-gateway', 'apiKeyPepper')).resolves.toBe('pepper');
-    await expect((await secrets.databaseCredentials()).current()).resolves.toEqual({ username: 'postgres', password: '' });
+    await expect(secrets.store.get('meridian/order-gateway', 'apiKeyPepper')).resolves.toBe(
+      'pepper',
+    );
+    await expect((await secrets.databaseCredentials()).current()).resolves.toEqual({
+      username: 'postgres',
+      password: '',
+    });
     await secrets.close();
   });
 
@@ -110,7 +126,9 @@ describe('createSecrets', () => {
   });
 
   it('creates the dynamic credentials source once and closes it with the secrets', async () => {
-    const vault = await VaultDouble.start({ database: { roles: { orders: { ttlSeconds: 3600, maxTtlSeconds: 7200 } } } });
+    const vault = await VaultDouble.start({
+      database: { roles: { orders: { ttlSeconds: 3600, maxTtlSeconds: 7200 } } },
+    });
     try {
       const secrets = await createSecrets({
         SECRETS_PROVIDER: 'vault',
@@ -119,7 +137,10 @@ describe('createSecrets', () => {
         VAULT_TOKEN: vault.createToken(),
         VAULT_DB_ROLE: 'orders',
       });
-      const [a, b] = await Promise.all([secrets.databaseCredentials(), secrets.databaseCredentials()]);
+      const [a, b] = await Promise.all([
+        secrets.databaseCredentials(),
+        secrets.databaseCredentials(),
+      ]);
       expect(a).toBe(b);
       expect(vault.leases()).toHaveLength(1);
       await secrets.close();
@@ -131,8 +152,16 @@ describe('createSecrets', () => {
 
   it('fails the boot when Vault is unreachable', async () => {
     await expect(
-      createSecrets({ SECRETS_PROVIDER: 'vault', VAULT_ADDR: 'http://127.0.0.1:1', VAULT_AUTH: 'token', VAULT_TOKEN: 't' }),
-    ).rejects.toMatchObject({ code: 'SECRETS_UNAVAILABLE', message: expect.stringContaining('http://127.0.0.1:1') as unknown });
+      createSecrets({
+        SECRETS_PROVIDER: 'vault',
+        VAULT_ADDR: 'http://127.0.0.1:1',
+        VAULT_AUTH: 'token',
+        VAULT_TOKEN: 't',
+      }),
+    ).rejects.toMatchObject({
+      code: 'SECRETS_UNAVAILABLE',
+      message: expect.stringContaining('http://127.0.0.1:1') as unknown,
+    });
   });
 });
 

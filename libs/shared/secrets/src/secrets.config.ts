@@ -42,13 +42,19 @@ const positiveMs = (fallback: number): z.ZodType<number, string | undefined> =>
       if (value === undefined || value.trim() === '') return fallback;
       const parsed = Number(value);
       if (!Number.isInteger(parsed) || parsed < 0) {
-        ctx.addIssue({ code: 'custom', message: `must be a non-negative integer of milliseconds, got "${value}"` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `must be a non-negative integer of milliseconds, got "${value}"`,
+        });
         return z.NEVER;
       }
       return parsed;
     });
 const required = (name: string) =>
-  z.string({ error: `${name} is required` }).trim().min(1, `${name} is required`);
+  z
+    .string({ error: `${name} is required` })
+    .trim()
+    .min(1, `${name} is required`);
 
 const Provider = z.enum(['vault', 'env', 'file'], {
   error: (issue) =>
@@ -57,33 +63,35 @@ const Provider = z.enum(['vault', 'env', 'file'], {
       : `SECRETS_PROVIDER must be vault|env|file, got "${String(issue.input)}"`,
 });
 
-const VaultEnv = z
-  .object({
-    VAULT_ADDR: required('VAULT_ADDR').pipe(z.url({ error: 'VAULT_ADDR must be a URL like https://vault:8200' })),
-    VAULT_AUTH: z
-      .enum(['kubernetes', 'token'], { error: 'VAULT_AUTH must be kubernetes|token' })
-      .optional()
-      .default('kubernetes'),
-    VAULT_ROLE: optionalText,
-    VAULT_K8S_MOUNT: optionalText,
-    VAULT_K8S_JWT_PATH: optionalText,
-    VAULT_TOKEN: optionalText,
-    VAULT_TOKEN_FILE: optionalText,
-    VAULT_NAMESPACE: optionalText,
-    VAULT_KV_MOUNT: optionalText,
-    VAULT_DB_MOUNT: optionalText,
-    VAULT_DB_ROLE: optionalText,
-    VAULT_REQUEST_TIMEOUT_MS: positiveMs(5000),
-    SECRETS_CACHE_TTL_MS: positiveMs(60_000),
-    VAULT_DB_ROTATION_MARGIN_MS: positiveMs(30_000),
-    VAULT_DB_REVOKE_GRACE_MS: positiveMs(60_000),
-  });
+const VaultEnv = z.object({
+  VAULT_ADDR: required('VAULT_ADDR').pipe(
+    z.url({ error: 'VAULT_ADDR must be a URL like https://vault:8200' }),
+  ),
+  VAULT_AUTH: z
+    .enum(['kubernetes', 'token'], { error: 'VAULT_AUTH must be kubernetes|token' })
+    .optional()
+    .default('kubernetes'),
+  VAULT_ROLE: optionalText,
+  VAULT_K8S_MOUNT: optionalText,
+  VAULT_K8S_JWT_PATH: optionalText,
+  VAULT_TOKEN: optionalText,
+  VAULT_TOKEN_FILE: optionalText,
+  VAULT_NAMESPACE: optionalText,
+  VAULT_KV_MOUNT: optionalText,
+  VAULT_DB_MOUNT: optionalText,
+  VAULT_DB_ROLE: optionalText,
+  VAULT_REQUEST_TIMEOUT_MS: positiveMs(5000),
+  SECRETS_CACHE_TTL_MS: positiveMs(60_000),
+  VAULT_DB_ROTATION_MARGIN_MS: positiveMs(30_000),
+  VAULT_DB_REVOKE_GRACE_MS: positiveMs(60_000),
+});
 
 /** Rules across variables, checked even when single variables are wrong, so all problems show at once. */
 function vaultAuthProblems(env: Readonly<Record<string, string | undefined>>): string[] {
   const set = (name: string): boolean => (env[name] ?? '').trim() !== '';
   const auth = (env['VAULT_AUTH'] ?? '').trim() || 'kubernetes';
-  if (auth === 'kubernetes' && !set('VAULT_ROLE')) return ['VAULT_ROLE is required when VAULT_AUTH=kubernetes'];
+  if (auth === 'kubernetes' && !set('VAULT_ROLE'))
+    return ['VAULT_ROLE is required when VAULT_AUTH=kubernetes'];
   if (auth === 'token' && !set('VAULT_TOKEN') && !set('VAULT_TOKEN_FILE')) {
     return ['VAULT_TOKEN or VAULT_TOKEN_FILE is required when VAULT_AUTH=token'];
   }
@@ -106,7 +114,9 @@ const PgEnv = z.object({ PGUSER: optionalText, PGPASSWORD: z.string().optional()
  *
  * Throws SecretsConfigError naming every missing or invalid variable.
  */
-export function parseSecretsConfig(env: Readonly<Record<string, string | undefined>>): SecretsConfig {
+export function parseSecretsConfig(
+  env: Readonly<Record<string, string | undefined>>,
+): SecretsConfig {
   const provider = Provider.safeParse(env['SECRETS_PROVIDER']);
   if (!provider.success) throw configError(provider.error.issues);
   if (provider.data === 'vault') {
@@ -146,7 +156,8 @@ export function parseSecretsConfig(env: Readonly<Record<string, string | undefin
     };
   }
   const pg = PgEnv.parse(env);
-  const postgres = pg.PGUSER === undefined ? {} : { postgres: { user: pg.PGUSER, password: pg.PGPASSWORD ?? '' } };
+  const postgres =
+    pg.PGUSER === undefined ? {} : { postgres: { user: pg.PGUSER, password: pg.PGPASSWORD ?? '' } };
   if (provider.data === 'env') {
     return { provider: 'env', envPrefix: env['SECRETS_ENV_PREFIX']?.trim() ?? '', ...postgres };
   }
@@ -155,10 +166,15 @@ export function parseSecretsConfig(env: Readonly<Record<string, string | undefin
   return { provider: 'file', dir: text.parse(dir.data), ...postgres };
 }
 
-function configError(issues: readonly z.core.$ZodIssue[], more: readonly string[] = []): SecretsConfigError {
+function configError(
+  issues: readonly z.core.$ZodIssue[],
+  more: readonly string[] = [],
+): SecretsConfigError {
   const problems = issues.map((issue) => {
     const variable = issue.path.map(String).join('.');
-    return variable === '' || issue.message.startsWith(variable) ? issue.message : `${variable}: ${issue.message}`;
+    return variable === '' || issue.message.startsWith(variable)
+      ? issue.message
+      : `${variable}: ${issue.message}`;
   });
   problems.push(...more);
   return new SecretsConfigError(`invalid secrets configuration: ${problems.join('; ')}`, {

@@ -66,7 +66,9 @@ describe('VaultClient token lifecycle', () => {
 
     await scheduler.advance(40_000); // 80 s: past the first TTL, renewed twice
     expect(vault.count('POST', 'auth/token/renew-self')).toBe(2);
-    await expect(c.read('secret/data/meridian/executor')).resolves.toMatchObject({ data: { data: { signingKey: 'k' } } });
+    await expect(c.read('secret/data/meridian/executor')).resolves.toMatchObject({
+      data: { data: { signingKey: 'k' } },
+    });
     expect(vault.count('POST', 'auth/kubernetes/login')).toBe(1);
   });
 
@@ -115,11 +117,17 @@ describe('VaultClient token lifecycle', () => {
   it('renews a token given through token auth and stops all timers on close', async () => {
     await start(60, 3600);
     const token = vault.createToken({ ttlSeconds: 30, maxTtlSeconds: 3600 });
-    client = await VaultClient.connect({ address: vault.address, auth: { method: 'token', token }, scheduler });
+    client = await VaultClient.connect({
+      address: vault.address,
+      auth: { method: 'token', token },
+      scheduler,
+    });
     expect(vault.count('GET', 'auth/token/lookup-self')).toBe(1);
 
     await scheduler.advance(20_000);
-    expect(vault.requests.filter((r) => r.path === 'auth/token/renew-self').map((r) => r.token)).toEqual([token]);
+    expect(
+      vault.requests.filter((r) => r.path === 'auth/token/renew-self').map((r) => r.token),
+    ).toEqual([token]);
     expect(scheduler.pending).toBe(1);
     await client.close();
     expect(scheduler.pending).toBe(0);

@@ -13,7 +13,8 @@ import {
 import { type SecretsLogger, silentSecretsLogger } from './secrets.types';
 
 /** Where a pod finds its projected service-account token. */
-export const DEFAULT_SERVICE_ACCOUNT_TOKEN_PATH = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+export const DEFAULT_SERVICE_ACCOUNT_TOKEN_PATH =
+  '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
 /** How the client proves who it is to Vault. */
 export type VaultAuth =
@@ -90,7 +91,11 @@ const RenewResponse = z.object({
 const ApiErrorShape = z.object({
   response: z.object({
     statusCode: z.number(),
-    body: z.object({ errors: z.array(z.string()).optional() }).passthrough().nullish().catch(null),
+    body: z
+      .object({ errors: z.array(z.string()).optional() })
+      .passthrough()
+      .nullish()
+      .catch(null),
   }),
 });
 const NetworkErrorShape = z.object({ code: z.string().optional(), message: z.string() });
@@ -171,9 +176,15 @@ export class VaultClient {
   /** PUT `/v1/sys/leases/renew`; Vault may grant less than `incrementSeconds` (max TTL). */
   async renewLease(leaseId: string, incrementSeconds: number): Promise<VaultLeaseRenewal> {
     const what = `renewing lease ${leaseId}`;
-    const body = await this.call(what, () => this.vault.renew({ lease_id: leaseId, increment: incrementSeconds }));
+    const body = await this.call(what, () =>
+      this.vault.renew({ lease_id: leaseId, increment: incrementSeconds }),
+    );
     const parsed = this.parse(RenewResponse, body, what);
-    return { leaseId: parsed.lease_id, leaseDurationSeconds: parsed.lease_duration, renewable: parsed.renewable };
+    return {
+      leaseId: parsed.lease_id,
+      leaseDurationSeconds: parsed.lease_duration,
+      renewable: parsed.renewable,
+    };
   }
 
   /** PUT `/v1/sys/leases/revoke`: the credentials stop working now. */
@@ -195,19 +206,30 @@ export class VaultClient {
       await this.login();
       return;
     }
-    const token = auth.token ?? (auth.tokenPath === undefined ? undefined : await readSecretFile(auth.tokenPath));
+    const token =
+      auth.token ??
+      (auth.tokenPath === undefined ? undefined : await readSecretFile(auth.tokenPath));
     if (token === undefined || token === '') {
-      throw new SecretsAuthError('Vault token auth needs a token: set VAULT_TOKEN or VAULT_TOKEN_FILE');
+      throw new SecretsAuthError(
+        'Vault token auth needs a token: set VAULT_TOKEN or VAULT_TOKEN_FILE',
+      );
     }
     this.vault.token = token;
     let body: unknown;
     try {
-      body = await this.call('looking up the token (auth/token/lookup-self)', () => this.vault.tokenLookupSelf(), false);
+      body = await this.call(
+        'looking up the token (auth/token/lookup-self)',
+        () => this.vault.tokenLookupSelf(),
+        false,
+      );
     } catch (error) {
       if (error instanceof SecretsForbiddenError) {
-        throw new SecretsAuthError(`Vault at ${this.address} rejected the configured token (lookup-self: permission denied)`, {
-          cause: error,
-        });
+        throw new SecretsAuthError(
+          `Vault at ${this.address} rejected the configured token (lookup-self: permission denied)`,
+          {
+            cause: error,
+          },
+        );
       }
       throw error;
     }
@@ -219,7 +241,10 @@ export class VaultClient {
       this.scheduleToken(lookup.data.ttl * 1000 * this.renewFraction, () => this.renewToken());
     } else if (lookup.data.ttl > 0) {
       this.expiresAt = this.scheduler.now() + lookup.data.ttl * 1000;
-      this.logger.warn({ ttlSeconds: lookup.data.ttl }, 'vault token is not renewable; it will expire');
+      this.logger.warn(
+        { ttlSeconds: lookup.data.ttl },
+        'vault token is not renewable; it will expire',
+      );
     }
   }
 
@@ -232,15 +257,22 @@ export class VaultClient {
     try {
       jwt = await readSecretFile(jwtPath);
     } catch (error) {
-      throw new SecretsAuthError(`cannot read the service-account token at ${jwtPath} for Vault Kubernetes auth`, {
-        cause: error,
-      });
+      throw new SecretsAuthError(
+        `cannot read the service-account token at ${jwtPath} for Vault Kubernetes auth`,
+        {
+          cause: error,
+        },
+      );
     }
     const what = `logging in at auth/${mount}/login as role ${auth.role}`;
     this.loginVault.token = '';
     let body: unknown;
     try {
-      body = await this.call(what, () => this.loginVault.kubernetesLogin({ role: auth.role, jwt, mount_point: mount }), false);
+      body = await this.call(
+        what,
+        () => this.loginVault.kubernetesLogin({ role: auth.role, jwt, mount_point: mount }),
+        false,
+      );
     } catch (error) {
       if (error instanceof SecretsUnavailableError) throw error;
       throw new SecretsAuthError(
@@ -251,11 +283,20 @@ export class VaultClient {
     const parsed = this.parse(AuthResponse, body, what);
     this.vault.token = parsed.auth.client_token;
     this.tokenTtlSeconds = parsed.auth.lease_duration;
-    this.expiresAt = parsed.auth.lease_duration > 0 ? this.scheduler.now() + parsed.auth.lease_duration * 1000 : undefined;
-    this.logger.info({ role: auth.role, ttlSeconds: parsed.auth.lease_duration }, 'vault kubernetes login');
+    this.expiresAt =
+      parsed.auth.lease_duration > 0
+        ? this.scheduler.now() + parsed.auth.lease_duration * 1000
+        : undefined;
+    this.logger.info(
+      { role: auth.role, ttlSeconds: parsed.auth.lease_duration },
+      'vault kubernetes login',
+    );
     if (parsed.auth.lease_duration === 0) return;
     const delay = parsed.auth.lease_duration * 1000 * this.renewFraction;
-    this.scheduleToken(delay, parsed.auth.renewable ? () => this.renewToken() : () => this.reloginNow());
+    this.scheduleToken(
+      delay,
+      parsed.auth.renewable ? () => this.renewToken() : () => this.reloginNow(),
+    );
   }
 
   private async renewToken(): Promise<void> {
@@ -320,15 +361,25 @@ export class VaultClient {
    * may mean our token died (e.g. Vault restarted without persistence): when lookup-self is
    * denied too, log in again and retry once.
    */
-  private async call(what: string, request: () => Promise<unknown>, mayRelogin = true): Promise<unknown> {
+  private async call(
+    what: string,
+    request: () => Promise<unknown>,
+    mayRelogin = true,
+  ): Promise<unknown> {
     try {
       return await this.withDeadline(what, request);
     } catch (error) {
       const mapped = this.mapError(error, what);
-      if (!(mapped instanceof SecretsForbiddenError) || !mayRelogin || this.options.auth.method !== 'kubernetes') {
+      if (
+        !(mapped instanceof SecretsForbiddenError) ||
+        !mayRelogin ||
+        this.options.auth.method !== 'kubernetes'
+      ) {
         throw mapped;
       }
-      const tokenValid = await this.withDeadline('looking up the token', () => this.vault.tokenLookupSelf()).then(
+      const tokenValid = await this.withDeadline('looking up the token', () =>
+        this.vault.tokenLookupSelf(),
+      ).then(
         () => true,
         () => false,
       );
@@ -376,17 +427,29 @@ export class VaultClient {
       const vaultMessage = api.data.response.body?.errors?.join('; ') ?? '';
       const metadata = { address: this.address, status: String(status) };
       const detail = vaultMessage === '' ? `HTTP ${status}` : `HTTP ${status}: ${vaultMessage}`;
-      if (status === 404) return new SecretNotFoundError(`not found in Vault while ${what} (${detail})`, { metadata });
+      if (status === 404)
+        return new SecretNotFoundError(`not found in Vault while ${what} (${detail})`, {
+          metadata,
+        });
       if (status === 403) {
-        return new SecretsForbiddenError(`Vault at ${this.address} denied ${what} (${detail})`, { metadata, cause: error });
-      }
-      if (status >= 500 || status === 429) {
-        return new SecretsUnavailableError(`Vault at ${this.address} failed while ${what} (${detail})`, {
+        return new SecretsForbiddenError(`Vault at ${this.address} denied ${what} (${detail})`, {
           metadata,
           cause: error,
         });
       }
-      return new SecretsRejectedError(`Vault at ${this.address} rejected ${what} (${detail})`, { metadata, cause: error });
+      if (status >= 500 || status === 429) {
+        return new SecretsUnavailableError(
+          `Vault at ${this.address} failed while ${what} (${detail})`,
+          {
+            metadata,
+            cause: error,
+          },
+        );
+      }
+      return new SecretsRejectedError(`Vault at ${this.address} rejected ${what} (${detail})`, {
+        metadata,
+        cause: error,
+      });
     }
     const network = NetworkErrorShape.safeParse(error);
     const code = network.success ? network.data.code : undefined;
@@ -394,11 +457,15 @@ export class VaultClient {
     const cause =
       code === 'ECONNABORTED' || code === 'ETIMEDOUT' || /timeout/i.test(message)
         ? `timeout after ${this.timeoutMs} ms`
-        : [code, message].filter((part) => part !== undefined && part !== '').join(': ') || 'connection failed';
-    return new SecretsUnavailableError(`Vault at ${this.address} is unreachable while ${what}: ${cause}`, {
-      metadata: { address: this.address, cause: code ?? 'unknown' },
-      cause: error,
-    });
+        : [code, message].filter((part) => part !== undefined && part !== '').join(': ') ||
+          'connection failed';
+    return new SecretsUnavailableError(
+      `Vault at ${this.address} is unreachable while ${what}: ${cause}`,
+      {
+        metadata: { address: this.address, cause: code ?? 'unknown' },
+        cause: error,
+      },
+    );
   }
 
   private parse<T>(schema: z.ZodType<T>, body: unknown, what: string): T {

@@ -1,7 +1,10 @@
 import { type DatabaseCredentials } from './secrets.types';
 import { ManualScheduler, VaultDouble } from './testing';
 import { VaultClient } from './vault.client';
-import { type DatabaseCredentialsEvent, VaultDatabaseCredentials } from './vault.database-credentials';
+import {
+  type DatabaseCredentialsEvent,
+  VaultDatabaseCredentials,
+} from './vault.database-credentials';
 
 describe('VaultDatabaseCredentials lease lifecycle', () => {
   let scheduler: ManualScheduler;
@@ -42,7 +45,10 @@ describe('VaultDatabaseCredentials lease lifecycle', () => {
     await start(60, 3600);
     const creds = await create();
     const first = await creds.current();
-    expect(first).toMatchObject({ username: expect.stringMatching(/^v-orders-/) as unknown, leaseId: expect.stringMatching(/^database\/creds\/orders\//) as unknown });
+    expect(first).toMatchObject({
+      username: expect.stringMatching(/^v-orders-/) as unknown,
+      leaseId: expect.stringMatching(/^database\/creds\/orders\//) as unknown,
+    });
     expect(first.expiresAt).toBe(scheduler.now() + 60_000);
 
     await scheduler.advance(40_000);
@@ -113,7 +119,10 @@ describe('VaultDatabaseCredentials lease lifecycle', () => {
 
     await scheduler.advance(40_000); // renewal fails -> rotation fails -> retry planned
     expect(events.map((e) => e.type)).toEqual(['failed', 'failed']);
-    expect(events[1]).toMatchObject({ operation: 'rotate', error: { code: 'SECRETS_UNAVAILABLE' } });
+    expect(events[1]).toMatchObject({
+      operation: 'rotate',
+      error: { code: 'SECRETS_UNAVAILABLE' },
+    });
     await expect(creds.current()).resolves.toEqual(first);
 
     vault.faults.status = undefined;

@@ -85,9 +85,19 @@ export class VaultDatabaseCredentials implements DatabaseCredentialsSource {
   }
 
   /** Issues the first credentials (fails fast when Vault cannot) and starts the lease lifecycle. */
-  static async create(client: VaultClient, options: VaultDatabaseCredentialsOptions): Promise<VaultDatabaseCredentials> {
-    const issued = await client.generateDatabaseCredentials(options.mount ?? 'database', options.role);
-    const source = new VaultDatabaseCredentials(client, options, toLease(issued, client.scheduler.now()));
+  static async create(
+    client: VaultClient,
+    options: VaultDatabaseCredentialsOptions,
+  ): Promise<VaultDatabaseCredentials> {
+    const issued = await client.generateDatabaseCredentials(
+      options.mount ?? 'database',
+      options.role,
+    );
+    const source = new VaultDatabaseCredentials(
+      client,
+      options,
+      toLease(issued, client.scheduler.now()),
+    );
     client.logger.info(
       { role: options.role, leaseId: issued.leaseId, ttlSeconds: issued.leaseDurationSeconds },
       'database credentials issued',
@@ -98,7 +108,10 @@ export class VaultDatabaseCredentials implements DatabaseCredentialsSource {
 
   /** The live credentials; if they have expired (Vault was down too long), tries to get new ones first. */
   async current(): Promise<DatabaseCredentials> {
-    if (this.closed) throw new SecretsRejectedError(`database credentials for role ${this.options.role} are closed`);
+    if (this.closed)
+      throw new SecretsRejectedError(
+        `database credentials for role ${this.options.role} are closed`,
+      );
     if (this.lease.expiresAt <= this.now()) {
       await this.rotate('expired');
       if (this.lease.expiresAt <= this.now()) {
@@ -153,7 +166,9 @@ export class VaultDatabaseCredentials implements DatabaseCredentialsSource {
       this.cancelTimer = this.client.scheduler.schedule(renewAt - now, () => this.renew(lease));
     } else {
       const reason: RotationReason = lease.renewable ? 'max-ttl' : 'not-renewable';
-      this.cancelTimer = this.client.scheduler.schedule(Math.max(0, rotateAt - now), () => this.rotate(reason));
+      this.cancelTimer = this.client.scheduler.schedule(Math.max(0, rotateAt - now), () =>
+        this.rotate(reason),
+      );
     }
   }
 
@@ -170,7 +185,12 @@ export class VaultDatabaseCredentials implements DatabaseCredentialsSource {
         { role: this.options.role, leaseId: lease.leaseId, err: messageOf(error) },
         'database lease renewal failed; rotating',
       );
-      this.emit({ type: 'failed', operation: 'renew', leaseId: lease.leaseId, error: asError(error) });
+      this.emit({
+        type: 'failed',
+        operation: 'renew',
+        leaseId: lease.leaseId,
+        error: asError(error),
+      });
       await this.rotate('renewal-failed');
       return;
     }
@@ -179,7 +199,12 @@ export class VaultDatabaseCredentials implements DatabaseCredentialsSource {
     lease.capped = grantedSeconds < lease.issuedTtlSeconds || !renewable;
     lease.credentials = { ...lease.credentials, expiresAt: lease.expiresAt };
     this.client.logger.info(
-      { role: this.options.role, leaseId: lease.leaseId, ttlSeconds: grantedSeconds, atMaxTtl: lease.capped },
+      {
+        role: this.options.role,
+        leaseId: lease.leaseId,
+        ttlSeconds: grantedSeconds,
+        atMaxTtl: lease.capped,
+      },
       'database lease renewed',
     );
     this.emit({ type: 'renewed', leaseId: lease.leaseId, ttlSeconds: grantedSeconds });
@@ -201,13 +226,24 @@ export class VaultDatabaseCredentials implements DatabaseCredentialsSource {
       issued = await this.client.generateDatabaseCredentials(this.mount, this.options.role);
     } catch (error) {
       this.client.logger.error(
-        { role: this.options.role, leaseId: previous.leaseId, err: messageOf(error), expiresAt: previous.expiresAt },
+        {
+          role: this.options.role,
+          leaseId: previous.leaseId,
+          err: messageOf(error),
+          expiresAt: previous.expiresAt,
+        },
         'could not obtain new database credentials; retrying',
       );
-      this.emit({ type: 'failed', operation: 'rotate', leaseId: previous.leaseId, error: asError(error) });
+      this.emit({
+        type: 'failed',
+        operation: 'rotate',
+        leaseId: previous.leaseId,
+        error: asError(error),
+      });
       if (!this.closed) {
         const remaining = previous.expiresAt - this.now();
-        const delay = remaining > 0 ? Math.min(this.retryDelayMs, remaining / 2) : this.retryDelayMs;
+        const delay =
+          remaining > 0 ? Math.min(this.retryDelayMs, remaining / 2) : this.retryDelayMs;
         this.cancelTimer?.();
         this.cancelTimer = this.client.scheduler.schedule(delay, () => this.rotate(reason));
       }
@@ -220,15 +256,28 @@ export class VaultDatabaseCredentials implements DatabaseCredentialsSource {
     }
     this.lease = toLease(issued, this.now());
     this.client.logger.info(
-      { role: this.options.role, previousLeaseId: previous.leaseId, leaseId: issued.leaseId, reason },
+      {
+        role: this.options.role,
+        previousLeaseId: previous.leaseId,
+        leaseId: issued.leaseId,
+        reason,
+      },
       'database credentials rotated',
     );
-    this.emit({ type: 'rotated', previousLeaseId: previous.leaseId, leaseId: issued.leaseId, reason });
+    this.emit({
+      type: 'rotated',
+      previousLeaseId: previous.leaseId,
+      leaseId: issued.leaseId,
+      reason,
+    });
     for (const listener of this.rotateListeners) {
       try {
         listener(this.lease.credentials);
       } catch (error) {
-        this.client.logger.error({ err: messageOf(error) }, 'database credentials rotate listener threw');
+        this.client.logger.error(
+          { err: messageOf(error) },
+          'database credentials rotate listener threw',
+        );
       }
     }
     this.pendingRevokes.set(
@@ -248,7 +297,10 @@ export class VaultDatabaseCredentials implements DatabaseCredentialsSource {
       this.emit({ type: 'revoked', leaseId });
     } catch (error) {
       // Not fatal: Vault revokes the lease itself when it expires.
-      this.client.logger.warn({ role: this.options.role, leaseId, err: messageOf(error) }, 'database lease revocation failed');
+      this.client.logger.warn(
+        { role: this.options.role, leaseId, err: messageOf(error) },
+        'database lease revocation failed',
+      );
       this.emit({ type: 'failed', operation: 'revoke', leaseId, error: asError(error) });
     }
   }
@@ -258,15 +310,25 @@ export class VaultDatabaseCredentials implements DatabaseCredentialsSource {
       try {
         listener(event);
       } catch (error) {
-        this.client.logger.error({ err: messageOf(error) }, 'database credentials event listener threw');
+        this.client.logger.error(
+          { err: messageOf(error) },
+          'database credentials event listener threw',
+        );
       }
     }
   }
 }
 
 function toLease(issued: VaultDatabaseLease, now: number): Lease {
-  const expiresAt = issued.leaseDurationSeconds > 0 ? now + issued.leaseDurationSeconds * 1000 : Number.POSITIVE_INFINITY;
-  const credentials: DatabaseCredentials = { username: issued.username, password: issued.password, leaseId: issued.leaseId };
+  const expiresAt =
+    issued.leaseDurationSeconds > 0
+      ? now + issued.leaseDurationSeconds * 1000
+      : Number.POSITIVE_INFINITY;
+  const credentials: DatabaseCredentials = {
+    username: issued.username,
+    password: issued.password,
+    leaseId: issued.leaseId,
+  };
   return {
     credentials: Number.isFinite(expiresAt) ? { ...credentials, expiresAt } : credentials,
     leaseId: issued.leaseId,

@@ -24,7 +24,9 @@ describe('VaultDatabaseCredentials with a real PostgreSQL', () => {
     );
   };
   const dropRole = async (username: string): Promise<void> => {
-    await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [username]);
+    await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1', [
+      username,
+    ]);
     await admin.query(`DROP ROLE IF EXISTS ${admin.escapeIdentifier(username)}`);
   };
   const selectOne = async (creds: DatabaseCredentials): Promise<number> => {
@@ -65,7 +67,11 @@ describe('VaultDatabaseCredentials with a real PostgreSQL', () => {
   });
 
   it('hands out credentials of a real role, rotates to another working role, and revoking drops the old one', async () => {
-    const source = await VaultDatabaseCredentials.create(client, { role, rotationMarginMs: 10_000, revokeGraceMs: 20_000 });
+    const source = await VaultDatabaseCredentials.create(client, {
+      role,
+      rotationMarginMs: 10_000,
+      revokeGraceMs: 20_000,
+    });
     const first = await source.current();
     await expect(selectOne(first)).resolves.toBe(1);
 
@@ -82,9 +88,10 @@ describe('VaultDatabaseCredentials with a real PostgreSQL', () => {
 
     await source.close();
     await expect(selectOne(second)).rejects.toThrow(/does not exist|authentication failed/);
-    const { rows } = await admin.query<{ n: string }>('SELECT count(*) AS n FROM pg_roles WHERE rolname = ANY($1)', [
-      [...created],
-    ]);
+    const { rows } = await admin.query<{ n: string }>(
+      'SELECT count(*) AS n FROM pg_roles WHERE rolname = ANY($1)',
+      [[...created]],
+    );
     expect(rows[0]?.n).toBe('0');
   });
 });

@@ -53,7 +53,10 @@ describe('VaultSecretStore over node-vault against the Vault double', () => {
 
     await expect(store.get('meridian/order-gateway', 'apiKeyPepper')).resolves.toBe('pepper-1');
     await expect(store.get('meridian/order-gateway', 'apiKeyPepper')).resolves.toBe('pepper-1');
-    await expect(store.getAll('meridian/order-gateway')).resolves.toEqual({ apiKeyPepper: 'pepper-1', port: '8443' });
+    await expect(store.getAll('meridian/order-gateway')).resolves.toEqual({
+      apiKeyPepper: 'pepper-1',
+      port: '8443',
+    });
 
     expect(vault.count('POST', 'auth/kubernetes/login')).toBe(1);
     const reads = vault.requests.filter((r) => r.path === 'secret/data/meridian/order-gateway');
@@ -77,7 +80,9 @@ describe('VaultSecretStore over node-vault against the Vault double', () => {
 
   it('shares one request between concurrent misses', async () => {
     const store = new VaultSecretStore(await connect());
-    const values = await Promise.all([1, 2, 3].map(() => store.get('meridian/order-gateway', 'apiKeyPepper')));
+    const values = await Promise.all(
+      [1, 2, 3].map(() => store.get('meridian/order-gateway', 'apiKeyPepper')),
+    );
     expect(values).toEqual(['pepper-1', 'pepper-1', 'pepper-1']);
     expect(vault.count('GET', 'secret/data/')).toBe(1);
   });
@@ -114,7 +119,9 @@ describe('VaultSecretStore over node-vault against the Vault double', () => {
 
   it('rejects malformed paths before asking Vault', async () => {
     const store = new VaultSecretStore(await connect());
-    await expect(store.get('meridian/../root', 'x')).rejects.toMatchObject({ code: 'SECRETS_PATH_INVALID' });
+    await expect(store.get('meridian/../root', 'x')).rejects.toMatchObject({
+      code: 'SECRETS_PATH_INVALID',
+    });
     await expect(store.getAll('/meridian')).rejects.toMatchObject({ code: 'SECRETS_PATH_INVALID' });
     expect(vault.count('GET', 'secret/')).toBe(0);
   });
@@ -122,7 +129,9 @@ describe('VaultSecretStore over node-vault against the Vault double', () => {
   it('fails with SECRETS_UNAVAILABLE naming the address and the timeout when Vault never answers', async () => {
     const store = new VaultSecretStore(await connect({ requestTimeoutMs: 300 }));
     vault.faults.mode = 'hang';
-    const error: unknown = await store.get('meridian/order-gateway', 'apiKeyPepper').catch((e: unknown) => e);
+    const error: unknown = await store
+      .get('meridian/order-gateway', 'apiKeyPepper')
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'SECRETS_UNAVAILABLE', category: 'unavailable' });
     expect((error as Error).message).toContain(vault.address);
     expect((error as Error).message).toContain('timeout after 300 ms');
@@ -185,28 +194,48 @@ describe('VaultClient login failures', () => {
     const jwtPath = join(dir, 'wrong');
     await writeFile(jwtPath, 'not-the-jwt');
     await expect(
-      VaultClient.connect({ address: vault.address, auth: { method: 'kubernetes', role: 'portfolio', jwtPath } }),
-    ).rejects.toMatchObject({ code: 'SECRETS_AUTH_FAILED', message: expect.stringContaining('permission denied') as unknown });
+      VaultClient.connect({
+        address: vault.address,
+        auth: { method: 'kubernetes', role: 'portfolio', jwtPath },
+      }),
+    ).rejects.toMatchObject({
+      code: 'SECRETS_AUTH_FAILED',
+      message: expect.stringContaining('permission denied') as unknown,
+    });
   });
 
   it('fails with SECRETS_AUTH_FAILED naming the file when the service-account token is missing', async () => {
     const jwtPath = join(dir, 'absent');
     await expect(
-      VaultClient.connect({ address: vault.address, auth: { method: 'kubernetes', role: 'portfolio', jwtPath } }),
-    ).rejects.toMatchObject({ code: 'SECRETS_AUTH_FAILED', message: expect.stringContaining(jwtPath) as unknown });
+      VaultClient.connect({
+        address: vault.address,
+        auth: { method: 'kubernetes', role: 'portfolio', jwtPath },
+      }),
+    ).rejects.toMatchObject({
+      code: 'SECRETS_AUTH_FAILED',
+      message: expect.stringContaining(jwtPath) as unknown,
+    });
   });
 
   it('fails with SECRETS_AUTH_FAILED when the configured token is not valid', async () => {
     await expect(
-      VaultClient.connect({ address: vault.address, auth: { method: 'token', token: 'hvs.unknown' } }),
+      VaultClient.connect({
+        address: vault.address,
+        auth: { method: 'token', token: 'hvs.unknown' },
+      }),
     ).rejects.toMatchObject({ code: 'SECRETS_AUTH_FAILED' });
   });
 
   it('reads the token from a file for token auth', async () => {
     const tokenPath = join(dir, 'vault-token');
     await writeFile(tokenPath, `${vault.createToken()}\n`);
-    const client = await VaultClient.connect({ address: vault.address, auth: { method: 'token', tokenPath } });
-    await expect(client.read('secret/data/absent')).rejects.toMatchObject({ code: 'SECRETS_NOT_FOUND' });
+    const client = await VaultClient.connect({
+      address: vault.address,
+      auth: { method: 'token', tokenPath },
+    });
+    await expect(client.read('secret/data/absent')).rejects.toMatchObject({
+      code: 'SECRETS_NOT_FOUND',
+    });
     await client.close();
   });
 });

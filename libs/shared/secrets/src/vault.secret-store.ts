@@ -86,14 +86,21 @@ export class VaultSecretStore implements SecretStore {
     }
     const parsed = KvV2Response.safeParse(body);
     if (!parsed.success) {
-      throw new SecretsRejectedError(`unexpected KV v2 response for ${apiPath}: ${z.prettifyError(parsed.error)}`);
+      throw new SecretsRejectedError(
+        `unexpected KV v2 response for ${apiPath}: ${z.prettifyError(parsed.error)}`,
+      );
     }
     if (parsed.data.data.data === null) {
-      throw new SecretNotFoundError(`secret ${this.kvMount}/${path} is deleted in Vault`, { metadata: { path } });
+      throw new SecretNotFoundError(`secret ${this.kvMount}/${path} is deleted in Vault`, {
+        metadata: { path },
+      });
     }
     const value = Object.freeze(
       Object.fromEntries(
-        Object.entries(parsed.data.data.data).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+        Object.entries(parsed.data.data.data).map(([k, v]) => [
+          k,
+          typeof v === 'string' ? v : JSON.stringify(v),
+        ]),
       ),
     );
     if (this.cacheTtlMs > 0) {

@@ -45,18 +45,27 @@ export function probeTcp(host: string, port: number, timeoutMs = 1000): Promise<
  * Fails loudly, naming the command that starts what is missing, when PostgreSQL or Redis is not
  * reachable. Tests never skip silently because infrastructure is down.
  */
-export async function assertInfrastructureUp(infra: TestInfrastructure = testInfrastructure()): Promise<void> {
+export async function assertInfrastructureUp(
+  infra: TestInfrastructure = testInfrastructure(),
+): Promise<void> {
   const redis = new URL(infra.redisUrl);
   const checks = [
     { name: 'PostgreSQL', host: infra.pg.host, port: infra.pg.port, start: HOW_TO_START.postgres },
-    { name: 'Redis', host: redis.hostname, port: Number(redis.port || 6379), start: HOW_TO_START.redis },
+    {
+      name: 'Redis',
+      host: redis.hostname,
+      port: Number(redis.port || 6379),
+      start: HOW_TO_START.redis,
+    },
   ];
   const failures: string[] = [];
   for (const check of checks) {
     try {
       await probeTcp(check.host, check.port);
     } catch (error) {
-      failures.push(`${check.name} is not reachable: ${(error as Error).message}\n    start it with: ${check.start}`);
+      failures.push(
+        `${check.name} is not reachable: ${(error as Error).message}\n    start it with: ${check.start}`,
+      );
     }
   }
   if (failures.length > 0) {

@@ -63,7 +63,8 @@ export class ManualScheduler implements Scheduler {
   private peek(): Task | undefined {
     let best: Task | undefined;
     for (const task of this.tasks) {
-      if (best === undefined || task.at < best.at || (task.at === best.at && task.seq < best.seq)) best = task;
+      if (best === undefined || task.at < best.at || (task.at === best.at && task.seq < best.seq))
+        best = task;
     }
     return best;
   }

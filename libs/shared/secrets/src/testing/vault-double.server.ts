@@ -125,7 +125,10 @@ export class VaultDouble {
     denyLeaseRenewal: false,
   };
   private readonly tokens = new Map<string, TokenState>();
-  private readonly secrets = new Map<string, { data: Readonly<Record<string, unknown>>; version: number; created: string }>();
+  private readonly secrets = new Map<
+    string,
+    { data: Readonly<Record<string, unknown>>; version: number; created: string }
+  >();
   private readonly leaseStates = new Map<string, LeaseState>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly now: () => number;
@@ -181,9 +184,16 @@ export class VaultDouble {
   }
 
   /** Issues a token for token auth (`ttlSeconds` 0: never expires, like a root token). */
-  createToken(options: { ttlSeconds?: number; maxTtlSeconds?: number; renewable?: boolean } = {}): string {
+  createToken(
+    options: { ttlSeconds?: number; maxTtlSeconds?: number; renewable?: boolean } = {},
+  ): string {
     const ttl = options.ttlSeconds ?? 0;
-    return this.issueToken(ttl, options.maxTtlSeconds ?? ttl * 24, options.renewable ?? ttl > 0, undefined).id;
+    return this.issueToken(
+      ttl,
+      options.maxTtlSeconds ?? ttl * 24,
+      options.renewable ?? ttl > 0,
+      undefined,
+    ).id;
   }
 
   /** Forgets every token, as a Vault restored without its token store would. */
@@ -248,25 +258,32 @@ export class VaultDouble {
     const token = typeof header === 'string' && header !== '' ? header : undefined;
     this.requests.push({ method, path, token });
     if (this.faults.status !== undefined) {
-      return new HttpAnswer(this.faults.status, { errors: [this.faults.status === 503 ? 'Vault is sealed' : 'internal error'] });
+      return new HttpAnswer(this.faults.status, {
+        errors: [this.faults.status === 503 ? 'Vault is sealed' : 'internal error'],
+      });
     }
     const body = parseBody(rawBody);
-    if (method === 'POST' && path === `auth/${this.k8sMount}/login`) return this.kubernetesLogin(body);
+    if (method === 'POST' && path === `auth/${this.k8sMount}/login`)
+      return this.kubernetesLogin(body);
 
     const caller = token === undefined ? undefined : this.validToken(token);
     if (caller === undefined) return PERMISSION_DENIED;
-    if ((this.options.forbiddenPaths ?? []).some((prefix) => path.startsWith(prefix))) return PERMISSION_DENIED;
+    if ((this.options.forbiddenPaths ?? []).some((prefix) => path.startsWith(prefix)))
+      return PERMISSION_DENIED;
 
     if (method === 'GET' && path === 'auth/token/lookup-self') return this.lookupSelf(caller);
-    if ((method === 'POST' || method === 'PUT') && path === 'auth/token/renew-self') return this.renewSelf(caller, body);
+    if ((method === 'POST' || method === 'PUT') && path === 'auth/token/renew-self')
+      return this.renewSelf(caller, body);
     if (method === 'GET' && path.startsWith(`${this.kvMount}/data/`)) {
       return this.readSecret(path.slice(`${this.kvMount}/data/`.length));
     }
     if (method === 'GET' && path.startsWith(`${this.dbMount}/creds/`)) {
       return this.issueCreds(path.slice(`${this.dbMount}/creds/`.length));
     }
-    if ((method === 'PUT' || method === 'POST') && path === 'sys/leases/renew') return this.renewLease(body);
-    if ((method === 'PUT' || method === 'POST') && path === 'sys/leases/revoke') return this.revokeLease(body);
+    if ((method === 'PUT' || method === 'POST') && path === 'sys/leases/renew')
+      return this.renewLease(body);
+    if ((method === 'PUT' || method === 'POST') && path === 'sys/leases/revoke')
+      return this.revokeLease(body);
     return NOT_FOUND;
   }
 
@@ -276,7 +293,8 @@ export class VaultDouble {
     if (typeof body['role'] !== 'string' || typeof body['jwt'] !== 'string') {
       return new HttpAnswer(400, { errors: ['missing role or jwt'] });
     }
-    if (body['role'] !== k8s.role) return new HttpAnswer(400, { errors: [`invalid role name "${body['role']}"`] });
+    if (body['role'] !== k8s.role)
+      return new HttpAnswer(400, { errors: [`invalid role name "${body['role']}"`] });
     if (body['jwt'] !== k8s.jwt) return PERMISSION_DENIED;
     const ttl = k8s.tokenTtlSeconds ?? 3600;
     const token = this.issueToken(ttl, k8s.tokenMaxTtlSeconds ?? ttl * 24, true, k8s.role);
@@ -294,7 +312,8 @@ export class VaultDouble {
           creation_ttl: token.ttlSeconds,
           display_name: token.role === undefined ? 'token' : `kubernetes-${token.role}`,
           entity_id: '',
-          expire_time: token.expiresAt === undefined ? null : new Date(token.expiresAt).toISOString(),
+          expire_time:
+            token.expiresAt === undefined ? null : new Date(token.expiresAt).toISOString(),
           explicit_max_ttl: 0,
           id: token.id,
           issue_time: new Date(token.issuedAt).toISOString(),
@@ -304,7 +323,10 @@ export class VaultDouble {
           path: token.role === undefined ? 'auth/token/create' : `auth/${this.k8sMount}/login`,
           policies: ['default'],
           renewable: token.renewable,
-          ttl: token.expiresAt === undefined ? 0 : Math.max(0, Math.floor((token.expiresAt - now) / 1000)),
+          ttl:
+            token.expiresAt === undefined
+              ? 0
+              : Math.max(0, Math.floor((token.expiresAt - now) / 1000)),
           type: 'service',
         },
       }),
@@ -316,10 +338,19 @@ export class VaultDouble {
       return new HttpAnswer(400, { errors: ['lease is not renewable'] });
     }
     const now = this.now();
-    const asked = typeof body['increment'] === 'number' && body['increment'] > 0 ? body['increment'] : token.ttlSeconds;
-    const granted = Math.max(0, Math.min(asked, Math.floor(((token.maxExpiresAt ?? Infinity) - now) / 1000)));
+    const asked =
+      typeof body['increment'] === 'number' && body['increment'] > 0
+        ? body['increment']
+        : token.ttlSeconds;
+    const granted = Math.max(
+      0,
+      Math.min(asked, Math.floor(((token.maxExpiresAt ?? Infinity) - now) / 1000)),
+    );
     token.expiresAt = now + granted * 1000;
-    return new HttpAnswer(200, envelope({ auth: this.authBlock(token, granted), warnings: cappedWarning(asked, granted) }));
+    return new HttpAnswer(
+      200,
+      envelope({ auth: this.authBlock(token, granted), warnings: cappedWarning(asked, granted) }),
+    );
   }
 
   private readSecret(path: string): HttpAnswer {
@@ -382,14 +413,23 @@ export class VaultDouble {
     if (lease === undefined || lease.revoked || lease.expiresAt <= now) {
       return new HttpAnswer(400, { errors: ['lease not found'] });
     }
-    if (this.faults.denyLeaseRenewal) return new HttpAnswer(400, { errors: ['lease is not renewable'] });
-    const asked = typeof body['increment'] === 'number' && body['increment'] > 0 ? body['increment'] : lease.ttlSeconds;
+    if (this.faults.denyLeaseRenewal)
+      return new HttpAnswer(400, { errors: ['lease is not renewable'] });
+    const asked =
+      typeof body['increment'] === 'number' && body['increment'] > 0
+        ? body['increment']
+        : lease.ttlSeconds;
     const granted = Math.max(0, Math.min(asked, Math.floor((lease.maxExpiresAt - now) / 1000)));
     lease.expiresAt = now + granted * 1000;
     lease.renewals += 1;
     return new HttpAnswer(
       200,
-      envelope({ lease_id: lease.issued.leaseId, renewable: true, lease_duration: granted, warnings: cappedWarning(asked, granted) }),
+      envelope({
+        lease_id: lease.issued.leaseId,
+        renewable: true,
+        lease_duration: granted,
+        warnings: cappedWarning(asked, granted),
+      }),
     );
   }
 
@@ -404,7 +444,12 @@ export class VaultDouble {
     return new HttpAnswer(204, undefined);
   }
 
-  private issueToken(ttl: number, maxTtl: number, renewable: boolean, role: string | undefined): TokenState {
+  private issueToken(
+    ttl: number,
+    maxTtl: number,
+    renewable: boolean,
+    role: string | undefined,
+  ): TokenState {
     const now = this.now();
     const token: TokenState = {
       id: `hvs.${randomBytes(18).toString('base64url')}`,
@@ -433,7 +478,8 @@ export class VaultDouble {
       accessor: token.accessor,
       policies: ['default'],
       token_policies: ['default'],
-      metadata: token.role === undefined ? null : { role: token.role, service_account_name: 'default' },
+      metadata:
+        token.role === undefined ? null : { role: token.role, service_account_name: 'default' },
       lease_duration: leaseDuration,
       renewable: token.renewable,
       entity_id: '',
@@ -462,7 +508,9 @@ function envelope(fields: Record<string, unknown>): Record<string, unknown> {
 
 function cappedWarning(asked: number, granted: number): string[] | null {
   return granted < asked
-    ? [`TTL of "${asked}s" exceeded the effective max_ttl of "${granted}s"; TTL value is capped accordingly`]
+    ? [
+        `TTL of "${asked}s" exceeded the effective max_ttl of "${granted}s"; TTL value is capped accordingly`,
+      ]
     : null;
 }
 
@@ -470,7 +518,9 @@ function parseBody(raw: string): Record<string, unknown> {
   if (raw.trim() === '') return {};
   try {
     const parsed: unknown = JSON.parse(raw);
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)
+      ? (parsed as Record<string, unknown>)
+      : {};
   } catch {
     return {};
   }
