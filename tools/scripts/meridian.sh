@@ -69,8 +69,7 @@ cmd_up() {
   ensure_dependencies
   ensure_services
   build_broker
-  tsx tools/kafka-dev-broker/src/cli.ts start
-  tsx tools/scripts/platform-up.ts
+  tsx tools/scripts/platform-smoke.ts "$@"
 }
 
 cmd_down() {

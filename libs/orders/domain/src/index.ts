@@ -1,1 +1,10 @@
-export {};
+export * from './book-snapshot';
+export * from './engine-command';
+export * from './engine-event';
+export { EventBuffer } from './event-buffer';
+export { IdIndex } from './id-index';
+export * from './instrument';
+export * from './matching-engine';
+export { type BestBidOffer, type DepthLevel, OrderBook } from './order-book';
+export * from './orders-engine.error';
+export { REASON_CODES, type ReasonCode, reasonCode, reasonNumber } from './reason-codes';
