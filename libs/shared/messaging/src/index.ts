@@ -1,1 +1,9 @@
-export {};
+export * from './codec';
+export * from './headers';
+export * from './in-flight-gate';
+export * from './kafka-client';
+export * from './kafka-consumer';
+export * from './kafka-producer';
+export * from './messaging.error';
+export * from './offset-tracker';
+export * from './retry-policy';
