@@ -20,11 +20,19 @@ log() { printf '\033[1m[meridian]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[31m[meridian] %s\033[0m\n' "$*" >&2; exit 1; }
 
 ensure_dependencies() {
-  # npm ci only when the lockfile changed since the last install (node_modules/.package-lock.json
-  # is npm's own record of what it installed).
-  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    log "installing dependencies (npm ci)"
-    npm ci --loglevel=error --no-fund --no-audit
+  # Install when package-lock.json changed since the last install (hash kept in node_modules).
+  # `npm install` rather than `npm ci`: npm 11 writes lockfiles without other platforms'
+  # optional binaries (@swc/core-darwin-*, ...; npm/cli#4828) and `npm ci` then refuses them.
+  # In CI the lockfile must not change, which is what `npm ci` would have enforced.
+  local stamp=node_modules/.meridian-lock.sha256 want
+  want="$(sha256sum package-lock.json package.json | sha256sum | cut -d' ' -f1)"
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    log "installing dependencies (npm install from package-lock.json)"
+    npm install --loglevel=error --no-fund --no-audit
+    if [ "${CI:-}" = true ] && ! git diff --quiet -- package-lock.json 2>/dev/null; then
+      die "package-lock.json is out of date with package.json: run npm install and commit it"
+    fi
+    sha256sum package-lock.json package.json | sha256sum | cut -d' ' -f1 > "$stamp"
   fi
 }
 
