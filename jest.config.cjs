@@ -10,4 +10,7 @@ module.exports = {
   globalSetup: '<rootDir>/libs/shared/testing/src/jest/global-setup.ts',
   globalTeardown: '<rootDir>/libs/shared/testing/src/jest/global-teardown.ts',
   transform: require('./jest.preset.cjs').transform,
+  // testTimeout is a run-wide option: a project's own value is ignored in a multi-project run.
+  // Integration specs (consumer-group joins, broker faults) need far more than jest's 5 s.
+  testTimeout: 90_000,
 };
