@@ -7,6 +7,10 @@
  */
 export * as analytics from './generated/meridian/analytics/v1/analytics';
 export * as common from './generated/meridian/common/v1/common';
+/** grpc.health.v1: the standard gRPC health checking protocol (vendored from grpc-proto). */
+export * as grpcHealth from './generated/grpc/health/v1/health';
+/** google.rpc Status / ErrorInfo / RetryInfo (vendored subset of googleapis). */
+export * as googleRpc from './packages/google-rpc.package';
 export * as marketdata from './generated/meridian/marketdata/v1/marketdata';
 export * as orders from './packages/orders-v1.package';
 export * as portfolio from './generated/meridian/portfolio/v1/portfolio';

@@ -42,8 +42,13 @@ export class MessageDecodeError extends Error {
  * Not caught, by design of protobuf: a well-framed field of the wrong wire type is skipped as
  * an unknown field (that is how old readers tolerate new writers). Such a message decodes
  * with default values and must fail the consumer's semantic validation (e.g. empty ids).
+ * Only `decode` is used, so hand-written codecs in the ts-proto shape qualify too.
  */
-export function decodeStrict<T>(codec: MessageCodec<T>, typeName: string, bytes: Uint8Array): T {
+export function decodeStrict<T>(
+  codec: Pick<MessageCodec<T>, 'decode'>,
+  typeName: string,
+  bytes: Uint8Array,
+): T {
   try {
     const framing = new BinaryReader(bytes);
     while (framing.pos < framing.len) {

@@ -1,0 +1,92 @@
+import { errorCode, MeridianError } from '@meridian/shared-errors';
+
+const GATEWAY_UNAUTHENTICATED = errorCode('GATEWAY_UNAUTHENTICATED', 'UnauthenticatedError');
+const GATEWAY_PERMISSION_DENIED = errorCode('GATEWAY_PERMISSION_DENIED', 'PermissionDeniedError');
+const GATEWAY_IDEMPOTENCY_CONFLICT = errorCode(
+  'GATEWAY_IDEMPOTENCY_CONFLICT',
+  'IdempotencyConflictError',
+);
+const GATEWAY_ORDER_NOT_FOUND = errorCode('GATEWAY_ORDER_NOT_FOUND', 'OrderNotFoundError');
+const GATEWAY_ORDER_NOT_OPEN = errorCode('GATEWAY_ORDER_NOT_OPEN', 'OrderNotOpenError');
+const GATEWAY_REQUEST_MALFORMED = errorCode('GATEWAY_REQUEST_MALFORMED', 'RequestMalformedError');
+const GATEWAY_REQUEST_TOO_LARGE = errorCode('GATEWAY_REQUEST_TOO_LARGE', 'RequestTooLargeError');
+const GATEWAY_PUBLISH_FAILED = errorCode('GATEWAY_PUBLISH_FAILED', 'CommandPublishError');
+
+/** No API key, a malformed one, an unknown, revoked or wrong one: all look the same to the caller. */
+export class UnauthenticatedError extends MeridianError {
+  readonly code = GATEWAY_UNAUTHENTICATED;
+  readonly category = 'unauthenticated' as const;
+  constructor() {
+    super('missing or invalid API key (metadata "x-api-key" or "authorization: Bearer <key>")');
+  }
+}
+
+/** The key's role does not allow the call, or the request names another account. */
+export class PermissionDeniedError extends MeridianError {
+  readonly code = GATEWAY_PERMISSION_DENIED;
+  readonly category = 'permission-denied' as const;
+  constructor(what: string, metadata: Record<string, string> = {}) {
+    super(what, { metadata });
+  }
+}
+
+/** The client_order_id was already used by this agent for a different request. */
+export class IdempotencyConflictError extends MeridianError {
+  readonly code = GATEWAY_IDEMPOTENCY_CONFLICT;
+  readonly category = 'already-exists' as const;
+  constructor(clientOrderId: string) {
+    super(`client_order_id "${clientOrderId}" was already used for a different request`, {
+      metadata: { clientOrderId },
+    });
+  }
+}
+
+export class OrderNotFoundError extends MeridianError {
+  readonly code = GATEWAY_ORDER_NOT_FOUND;
+  readonly category = 'not-found' as const;
+  constructor(target: string) {
+    super(`no order ${target} for this account`, { metadata: { target } });
+  }
+}
+
+/** Cancel or replace of an order that is already filled, canceled, rejected or expired. */
+export class OrderNotOpenError extends MeridianError {
+  readonly code = GATEWAY_ORDER_NOT_OPEN;
+  readonly category = 'failed-precondition' as const;
+  constructor(orderId: string) {
+    super(`order ${orderId} is no longer open`, { metadata: { orderId } });
+  }
+}
+
+/** The request bytes are not a valid protobuf encoding of the request message. */
+export class RequestMalformedError extends MeridianError {
+  readonly code = GATEWAY_REQUEST_MALFORMED;
+  readonly category = 'invalid-argument' as const;
+  constructor(typeName: string, cause: unknown) {
+    super(`request is not a valid ${typeName}`, { cause, metadata: { type: typeName } });
+  }
+}
+
+/** The request is larger than the gateway accepts for its method. */
+export class RequestTooLargeError extends MeridianError {
+  readonly code = GATEWAY_REQUEST_TOO_LARGE;
+  readonly category = 'resource-exhausted' as const;
+  constructor(size: number, limit: number) {
+    super(`request of ${size} bytes above the limit of ${limit}`, {
+      metadata: { size: String(size), limit: String(limit) },
+    });
+  }
+}
+
+/**
+ * The command could not be written to Kafka. The order may or may not have been published:
+ * retrying with the same client_order_id and body re-publishes the same command id, which the
+ * executor applies at most once.
+ */
+export class CommandPublishError extends MeridianError {
+  readonly code = GATEWAY_PUBLISH_FAILED;
+  readonly category = 'unavailable' as const;
+  constructor(cause: unknown) {
+    super('the order could not be published; retry with the same client_order_id', { cause });
+  }
+}

@@ -1,0 +1,185 @@
+import { decodeStrict, grpcHealth, type MessageCodec, orders } from '@meridian/contracts';
+import {
+  type handleUnaryCall,
+  type Metadata,
+  Server,
+  ServerCredentials,
+  type ServiceDefinition,
+  status as GrpcCode,
+  type UntypedServiceImplementation,
+} from '@grpc/grpc-js';
+import type { ApiKeyAuthenticator, Principal } from './api-key.authenticator';
+import type { CancelOrderUseCase } from './cancel-order.usecase';
+import type { GetOrderUseCase } from './get-order.usecase';
+import { RequestMalformedError, RequestTooLargeError } from './gateway.error';
+import { type ErrorLogger, toGrpcError } from './grpc-error.mapper';
+import type { ListOpenOrdersUseCase } from './list-open-orders.usecase';
+import type { ReplaceOrderUseCase } from './replace-order.usecase';
+import type { SubmitOrderUseCase } from './submit-order.usecase';
+
+/** The use cases the server dispatches to. */
+export interface OrderServiceHandlers {
+  readonly submitOrder: SubmitOrderUseCase;
+  readonly cancelOrder: CancelOrderUseCase;
+  readonly replaceOrder: ReplaceOrderUseCase;
+  readonly getOrder: GetOrderUseCase;
+  readonly listOpenOrders: ListOpenOrdersUseCase;
+}
+
+export interface OrderGrpcServerOptions {
+  /** Largest request the gateway decodes (bytes). Default 16 KiB; an order is ~200 bytes. */
+  readonly maxRequestBytes?: number;
+  readonly logger: ErrorLogger;
+}
+
+/** Transport cap: above it grpc-js itself answers RESOURCE_EXHAUSTED before any of our code runs. */
+const TRANSPORT_MAX_BYTES = 1024 * 1024;
+
+function apiKeyOf(metadata: Metadata): string | undefined {
+  const key = metadata.get('x-api-key')[0];
+  if (typeof key === 'string') return key;
+  const auth = metadata.get('authorization')[0];
+  return typeof auth === 'string' && auth.startsWith('Bearer ')
+    ? auth.slice('Bearer '.length)
+    : undefined;
+}
+
+/**
+ * OrderService and grpc.health.v1.Health on a grpc-js Server, using the generated service
+ * definitions (see docs/adr/0006-grpc-serving.md). Requests arrive as raw bytes and are decoded
+ * strictly here, so malformed bytes become INVALID_ARGUMENT with a reason instead of grpc-js'
+ * generic INTERNAL.
+ */
+export class OrderGrpcServer {
+  private readonly server: Server;
+  private readonly maxRequestBytes: number;
+  private serving: grpcHealth.HealthCheckResponse_ServingStatus =
+    grpcHealth.HealthCheckResponse_ServingStatus.NOT_SERVING;
+
+  constructor(
+    private readonly auth: ApiKeyAuthenticator,
+    private readonly handlers: OrderServiceHandlers,
+    private readonly options: OrderGrpcServerOptions,
+  ) {
+    this.maxRequestBytes = options.maxRequestBytes ?? 16 * 1024;
+    this.server = new Server({
+      'grpc.max_receive_message_length': TRANSPORT_MAX_BYTES,
+      'grpc.keepalive_permit_without_calls': 1,
+    });
+    this.server.addService(this.rawRequests(orders.OrderServiceService), this.orderService());
+    this.server.addService(grpcHealth.HealthService, this.healthService());
+  }
+
+  /** Binds `host:port` (port 0 = ephemeral) and returns the bound port. */
+  async listen(host: string, port: number): Promise<number> {
+    const bound = await new Promise<number>((resolve, reject) => {
+      this.server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (error, p) =>
+        error ? reject(error) : resolve(p),
+      );
+    });
+    this.serving = grpcHealth.HealthCheckResponse_ServingStatus.SERVING;
+    return bound;
+  }
+
+  /** Health turns NOT_SERVING, in-flight calls finish (up to `graceMs`), then the rest is cut. */
+  async close(graceMs = 5000): Promise<void> {
+    this.serving = grpcHealth.HealthCheckResponse_ServingStatus.NOT_SERVING;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, graceMs);
+      this.server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** The generated definition with identity request deserializers (decoding happens in `unary`). */
+  private rawRequests(definition: ServiceDefinition): ServiceDefinition {
+    const raw: Record<string, unknown> = {};
+    for (const [name, method] of Object.entries(definition)) {
+      raw[name] = { ...method, requestDeserialize: (bytes: Buffer): Buffer => bytes };
+    }
+    return raw as ServiceDefinition;
+  }
+
+  private unary<Req, Res>(
+    codec: MessageCodec<Req>,
+    typeName: string,
+    run: (principal: Principal, request: Req) => Promise<Res>,
+  ): handleUnaryCall<Buffer, Res> {
+    return (call, callback) => {
+      const handle = async (): Promise<Res> => {
+        const bytes = call.request;
+        if (bytes.length > this.maxRequestBytes)
+          throw new RequestTooLargeError(bytes.length, this.maxRequestBytes);
+        let request: Req;
+        try {
+          request = decodeStrict(codec, typeName, bytes);
+        } catch (error: unknown) {
+          throw new RequestMalformedError(typeName, error);
+        }
+        const principal = await this.auth.authenticate(apiKeyOf(call.metadata));
+        return run(principal, request);
+      };
+      handle().then(
+        (response) => callback(null, response),
+        (error: unknown) => callback(toGrpcError(error, this.options.logger)),
+      );
+    };
+  }
+
+  private orderService(): UntypedServiceImplementation {
+    const h = this.handlers;
+    return {
+      submitOrder: this.unary(
+        orders.SubmitOrderRequest,
+        'meridian.orders.v1.SubmitOrderRequest',
+        (p, r) => h.submitOrder.execute(p, r),
+      ),
+      cancelOrder: this.unary(
+        orders.CancelOrderRequest,
+        'meridian.orders.v1.CancelOrderRequest',
+        (p, r) => h.cancelOrder.execute(p, r),
+      ),
+      replaceOrder: this.unary(
+        orders.ReplaceOrderRequest,
+        'meridian.orders.v1.ReplaceOrderRequest',
+        (p, r) => h.replaceOrder.execute(p, r),
+      ),
+      getOrder: this.unary(orders.GetOrderRequest, 'meridian.orders.v1.GetOrderRequest', (p, r) =>
+        h.getOrder.execute(p, r),
+      ),
+      listOpenOrders: this.unary(
+        orders.ListOpenOrdersRequest,
+        'meridian.orders.v1.ListOpenOrdersRequest',
+        (p, r) => h.listOpenOrders.execute(p, r),
+      ),
+      streamExecutionReports: (call: { emit(event: 'error', error: unknown): void }) => {
+        call.emit('error', {
+          code: GrpcCode.UNIMPLEMENTED,
+          details: 'StreamExecutionReports is not served yet',
+        });
+      },
+    };
+  }
+
+  private healthService(): grpcHealth.HealthServer {
+    return {
+      check: (call, callback) => {
+        const service = call.request.service;
+        if (service !== '' && service !== 'meridian.orders.v1.OrderService') {
+          callback({ code: GrpcCode.NOT_FOUND, details: `unknown service ${service}` });
+          return;
+        }
+        callback(null, { status: this.serving });
+      },
+      watch: (call) => {
+        call.write({ status: this.serving });
+        call.end();
+      },
+    };
+  }
+}

@@ -1,0 +1,107 @@
+import { orders } from '@meridian/contracts';
+import {
+  checkOrderLimits,
+  reservationLimits,
+  type RiskLimits,
+} from '@meridian/orders-domain-pretrade';
+import { randomUUID } from 'node:crypto';
+import type { Principal } from './api-key.authenticator';
+import type { InstrumentCatalog } from './instrument.catalog';
+import type { OrderEntryService } from './order-entry.service';
+import { lookupSymbol, validateClientOrderId, validateNewOrder } from './order-request.validator';
+import type { RiskLimitsCache } from './risk-limits.cache';
+
+/**
+ * SubmitOrder: validate every field, answer retries idempotently, run pre-trade risk (per-order
+ * rules here, account-wide rules atomically in Redis), publish to orders.commands.v1, then ack.
+ */
+export class SubmitOrderUseCase {
+  constructor(
+    private readonly entry: OrderEntryService,
+    private readonly catalog: InstrumentCatalog,
+    private readonly limits: RiskLimitsCache,
+  ) {}
+
+  async execute(
+    principal: Principal,
+    request: orders.SubmitOrderRequest,
+  ): Promise<orders.SubmitOrderResponse> {
+    this.entry.authorizeTrading(principal, request.accountId);
+    validateClientOrderId(request.clientOrderId);
+    const { instrument, increments, referencePriceTicks } = lookupSymbol(
+      this.catalog,
+      request.symbol,
+    );
+    const order = validateNewOrder(request.order, instrument, this.entry.clock());
+    const canonical = orders.SubmitOrderRequest.encode({
+      ...request,
+      accountId: principal.accountId,
+    }).finish();
+    const hash = this.entry.fingerprint('submit', canonical);
+
+    let limits: RiskLimits;
+    let notional: number;
+    try {
+      limits = await this.limits.get(principal.accountId);
+      const lastPrice = await this.entry.store.lastPriceTicks(request.symbol);
+      notional = checkOrderLimits(
+        limits,
+        instrument,
+        increments,
+        { lots: order.lots, priceTicks: order.limitTicks ?? order.stopTicks },
+        lastPrice ?? referencePriceTicks,
+      );
+    } catch (error: unknown) {
+      // A retry of an accepted order gets its original ack even if limits or prices moved since.
+      const existing = await this.entry.store.getIdempotency(
+        principal.agentId,
+        request.clientOrderId,
+      );
+      if (existing === null) throw error;
+      const ack = await this.entry.replay(principal, request.clientOrderId, hash, existing);
+      return {
+        orderId: ack.orderId,
+        commandId: ack.commandId,
+        acceptedAtUnixNanos: ack.acceptedAtUnixNanos,
+      };
+    }
+    const account = reservationLimits(limits, increments);
+    const command = this.entry.newCommand(
+      principal,
+      request.symbol,
+      request.clientOrderId,
+      randomUUID(),
+    );
+    command.command = {
+      $case: 'newOrder',
+      value: request.order ?? orders.NewOrder.fromPartial({}),
+    };
+    const record = this.entry.idempotencyRecord(hash, command);
+    const outcome = await this.entry.reserve(
+      () =>
+        this.entry.store.reserveNewOrder({
+          identity: principal,
+          clientOrderId: request.clientOrderId,
+          idempotencyValue: record,
+          orderId: command.orderId,
+          symbol: request.symbol,
+          side: order.side,
+          lots: order.lots,
+          notional,
+          rate: { ratePerSecond: limits.orderRatePerSecond, burst: limits.orderBurst },
+          ...account,
+        }),
+      '',
+      limits.orderRatePerSecond,
+    );
+    const ack =
+      outcome.kind === 'duplicate'
+        ? await this.entry.replay(principal, request.clientOrderId, hash, outcome.record)
+        : await this.entry.publishAccepted(principal, command, record);
+    return {
+      orderId: ack.orderId,
+      commandId: ack.commandId,
+      acceptedAtUnixNanos: ack.acceptedAtUnixNanos,
+    };
+  }
+}
