@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { isMeridianError } from '@meridian/shared-errors';
+import { testInfrastructure, uniqueName } from '@meridian/shared-testing';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { zodJsonCodec } from './cache.codec';
@@ -7,8 +7,8 @@ import { createCache } from './cache-aside';
 import type { Cache } from './cache.types';
 import { RecordingCacheMetrics } from './testing';
 
-const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-const NAMESPACE = `cache_spec_${process.pid}_${randomBytes(4).toString('hex')}`;
+const REDIS_URL = testInfrastructure().redisUrl;
+const NAMESPACE = uniqueName('cache_spec');
 
 /** A loader that counts its calls and returns `value-<n>`. */
 function countingLoader(): { load: () => Promise<string>; calls: () => number } {

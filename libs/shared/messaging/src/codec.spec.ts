@@ -1,3 +1,5 @@
+import { orders } from '@meridian/contracts';
+import { GARBAGE_PAYLOADS, sampleOrderCommand } from '@meridian/contracts/testing';
 import { bytesCodec, decodeWith, encodeWith, protobufCodec } from './codec';
 import { MessageDecodeError, MessageEncodeError } from './messaging.error';
 import { TEST_EVENT_TYPE, testEventCodec, TestEventFns, UNDECODABLE_BYTES } from './testing';
@@ -30,6 +32,43 @@ describe('protobufCodec', () => {
   it('decodes without validation when none is given', () => {
     const lax = protobufCodec(TEST_EVENT_TYPE, TestEventFns);
     expect(lax.decode(new Uint8Array())).toEqual({ id: '', seq: 0n, payload: '' });
+  });
+
+  it('round-trips a generated contracts message', () => {
+    const commands = protobufCodec('meridian.orders.v1.OrderCommand', orders.OrderCommand);
+    const command = sampleOrderCommand();
+    expect(commands.decode(commands.encode(command))).toEqual(command);
+  });
+
+  // Garbage that ts-proto's own decode turns into a default-valued message instead of an error.
+  it.each([
+    ['zeroTag', GARBAGE_PAYLOADS.zeroTag],
+    ['strayEndGroup', GARBAGE_PAYLOADS.strayEndGroup],
+  ])('rejects %s, which plain generated decode accepts', (_name, bytes) => {
+    expect(TestEventFns.decode(bytes)).toEqual({ id: '', seq: 0n, payload: '' });
+    expect(orders.OrderCommand.decode(bytes)).toEqual(orders.OrderCommand.fromPartial({}));
+
+    const lax = protobufCodec(TEST_EVENT_TYPE, TestEventFns);
+    const error = caught(() => lax.decode(bytes));
+    expect(error).toBeInstanceOf(MessageDecodeError);
+    expect(error).toMatchObject({ code: 'MESSAGING_DECODE_FAILED' });
+    // The type is named once, not once per layer.
+    expect((error as Error).message).toMatch(
+      /^cannot decode meridian.testing.v1.TestEvent: (?!cannot)/,
+    );
+  });
+
+  it.each(Object.entries(GARBAGE_PAYLOADS))('rejects the %s garbage payload', (_name, bytes) => {
+    const commands = protobufCodec('meridian.orders.v1.OrderCommand', orders.OrderCommand);
+    expect(() => commands.decode(bytes)).toThrow(MessageDecodeError);
+  });
+
+  it('rejects trailing bytes after a complete message', () => {
+    const bytes = codec.encode({ id: 'evt-1', seq: 1n, payload: '' });
+    // A zero tag after the message: generated decode stops there and returns the event.
+    const padded = Uint8Array.from([...bytes, 0x00, 0x00]);
+    expect(TestEventFns.decode(padded)).toMatchObject({ id: 'evt-1' });
+    expect(() => codec.decode(padded)).toThrow(MessageDecodeError);
   });
 
   it('wraps encoder failures in MessageEncodeError', () => {

@@ -1,3 +1,8 @@
+import {
+  decodeStrict,
+  MessageDecodeError as ContractDecodeError,
+  type MessageCodec,
+} from '@meridian/contracts';
 import { MessageDecodeError, MessageEncodeError } from './messaging.error';
 
 /**
@@ -17,12 +22,12 @@ export interface Codec<T> {
 }
 
 /**
- * The part of a ts-proto generated `MessageFns<T>` a codec needs. Declared structurally so this
- * lib does not depend on the generated contracts.
+ * The part of a ts-proto generated `MessageFns<T>` a codec needs (every generated message
+ * constant of @meridian/contracts satisfies it). `decode` must accept a `BinaryReader`: strict
+ * decoding hands it one to find bytes the message left unread.
  */
-export interface ProtobufMessageFns<T> {
+export interface ProtobufMessageFns<T> extends Pick<MessageCodec<T>, 'decode'> {
   encode(message: T): { finish(): Uint8Array };
-  decode(input: Uint8Array): T;
 }
 
 export interface ProtobufCodecOptions<T> {
@@ -33,7 +38,11 @@ export interface ProtobufCodecOptions<T> {
   validate?: (value: T) => void;
 }
 
-/** Wraps a ts-proto `MessageFns` (e.g. `protobufCodec('meridian.orders.v1.SubmitOrder', SubmitOrder)`). */
+/**
+ * Wraps a ts-proto `MessageFns` (e.g. `protobufCodec('meridian.orders.v1.OrderCommand',
+ * orders.OrderCommand)`). Decoding is strict (contracts' `decodeStrict`): bad framing, a zero
+ * tag, a stray end-group or trailing bytes throw instead of yielding a default-valued message.
+ */
 export function protobufCodec<T>(
   typeName: string,
   fns: ProtobufMessageFns<T>,
@@ -51,9 +60,11 @@ export function protobufCodec<T>(
     decode(bytes) {
       let value: T;
       try {
-        value = fns.decode(bytes);
+        value = decodeStrict(fns, typeName, bytes);
       } catch (error) {
-        throw new MessageDecodeError(typeName, error);
+        // Contracts' error already names the type; keep its cause so the message says it once.
+        const cause = error instanceof ContractDecodeError ? error.cause : error;
+        throw new MessageDecodeError(typeName, cause);
       }
       if (options.validate !== undefined) {
         try {

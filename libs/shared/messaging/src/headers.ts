@@ -1,10 +1,3 @@
-import {
-  type Context,
-  context,
-  propagation,
-  type TextMapGetter,
-  type TextMapSetter,
-} from '@opentelemetry/api';
 import type { IHeaders } from 'kafkajs';
 
 /** Header names this lib writes and reads. Frozen: consumers in other services depend on them. */
@@ -48,41 +41,7 @@ export function headersToStrings(headers: IHeaders | undefined): Record<string, 
   return out;
 }
 
-/** Reads W3C trace context (or whatever propagator is global) from kafkajs headers. */
-export const kafkaHeadersGetter: TextMapGetter<IHeaders> = {
-  keys: (carrier) => Object.keys(carrier),
-  get(carrier, key) {
-    // Propagators ask for lower-case names; Kafka headers are case-sensitive, so fall back to a
-    // case-insensitive match for records written by clients that capitalise (e.g. "Traceparent").
-    const direct = carrier[key];
-    const found =
-      direct ?? carrier[Object.keys(carrier).find((k) => k.toLowerCase() === key) ?? ''];
-    if (found === undefined) return undefined;
-    if (Array.isArray(found))
-      return found.map((v) => (typeof v === 'string' ? v : v.toString('utf8')));
-    return typeof found === 'string' ? found : found.toString('utf8');
-  },
-};
-
-export const kafkaHeadersSetter: TextMapSetter<OutgoingHeaders> = {
-  set(carrier, key, value) {
-    carrier[key] = value;
-  },
-};
-
-/** Writes the trace context of `ctx` into outgoing headers. */
-export function injectTraceContext(
-  headers: OutgoingHeaders,
-  ctx: Context = context.active(),
-): OutgoingHeaders {
-  propagation.inject(ctx, headers, kafkaHeadersSetter);
-  return headers;
-}
-
-/** The context a consumer should run its handler in: the producer's span becomes the parent. */
-export function extractTraceContext(
-  headers: IHeaders | undefined,
-  base: Context = context.active(),
-): Context {
-  return propagation.extract(base, headers ?? {}, kafkaHeadersGetter);
-}
+// Trace context travels in Kafka headers the way the observability lib writes and reads it
+// (W3C, case-insensitive lookup, Buffer values, stale trace headers replaced), so every Kafka
+// client of the platform propagates alike.
+export { extractTraceContext, injectTraceContext } from '@meridian/shared-observability';

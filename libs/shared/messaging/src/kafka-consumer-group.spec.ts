@@ -1,5 +1,5 @@
-import type { TestEvent } from './testing';
-import { KafkaTestBed, sleep, uniqueKafkaName, waitFor } from './testing';
+import { sleep, uniqueName, waitFor } from '@meridian/shared-testing';
+import { KafkaTestBed, type TestEvent } from './testing';
 
 let bed: KafkaTestBed;
 
@@ -46,7 +46,7 @@ describe('consumer group', () => {
   it('loses nothing and applies each record once while members join and leave (3000 records, 6 partitions)', async () => {
     const N = 3000;
     const topic = await bed.freshTopic('rebalance', 6);
-    const groupId = uniqueKafkaName('messaging.group');
+    const groupId = uniqueName('messaging.group');
     const sink = new IdempotentSink();
     const handler = async (e: TestEvent, meta: { key: string | null }): Promise<void> => {
       if (Number(e.seq) % 50 === 0) await sleep(2); // some real asynchrony, so batches overlap rebalances
@@ -100,7 +100,7 @@ describe('consumer group', () => {
 
   it('drains on stop(): in-flight handlers finish and commit, a successor does not redo them', async () => {
     const topic = await bed.freshTopic('drain', 2);
-    const groupId = uniqueKafkaName('messaging.group');
+    const groupId = uniqueName('messaging.group');
     const started: string[] = [];
     const finished: string[] = [];
     const first = await bed.consumer(
@@ -142,7 +142,7 @@ describe('consumer group', () => {
 
   it('abandons records in retry back-off on stop() so the group redelivers them', async () => {
     const topic = await bed.freshTopic('drainretry', 1);
-    const groupId = uniqueKafkaName('messaging.group');
+    const groupId = uniqueName('messaging.group');
     let attempts = 0;
     const first = await bed.consumer(
       topic,
@@ -256,7 +256,7 @@ describe('back-pressure', () => {
 
   it('keeps an application pause across a rebalance and resumes after it', async () => {
     const topic = await bed.freshTopic('pauserebalance', 2);
-    const groupId = uniqueKafkaName('messaging.group');
+    const groupId = uniqueName('messaging.group');
     const byA: string[] = [];
     const byB: string[] = [];
     const a = await bed.consumer(topic, async (e) => void byA.push(e.id), { groupId });

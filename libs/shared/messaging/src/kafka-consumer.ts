@@ -7,7 +7,9 @@ import {
   trace,
   type Tracer,
 } from '@opentelemetry/api';
+import { dlqTopicOf } from '@meridian/contracts';
 import { isMeridianError } from '@meridian/shared-errors';
+import type { MetricsRegistry } from '@meridian/shared-observability';
 import type {
   Consumer,
   EachBatchPayload,
@@ -21,6 +23,7 @@ import { extractTraceContext, headersToStrings, headerValue, MessageHeader } fro
 import { InFlightGate } from './in-flight-gate';
 import { type MessagingLogger, silentLogger } from './kafka-client';
 import { KafkaProducer, type TopicBinding } from './kafka-producer';
+import { ConsumerMetrics } from './messaging.metrics';
 import {
   describeCause,
   DlqPublishError,
@@ -57,11 +60,6 @@ export interface MessageMeta {
 /** Must be idempotent: a record can be delivered again after a crash or rebalance. */
 export type MessageHandler<T> = (message: T, meta: MessageMeta) => Promise<void>;
 
-/** `<topic>.dlq`, the platform convention. */
-export function dlqTopicOf(topic: string): string {
-  return `${topic}.dlq`;
-}
-
 export interface KafkaConsumerOptions<T> {
   kafka: Kafka;
   groupId: string;
@@ -86,7 +84,11 @@ export interface KafkaConsumerOptions<T> {
   partitionsConsumedConcurrently?: number;
   /** Producer for DLQ records; default: an idempotent producer of its own on `kafka`. */
   dlqProducer?: KafkaProducer;
-  /** Name of the DLQ for a topic. Default `dlqTopicOf`. */
+  /**
+   * Name of the DLQ for a topic. Default contracts' `dlqTopicOf` (`<topic>.dlq`), which refuses a
+   * topic that is a DLQ already: a consumer of a `.dlq` topic (a replay tool) has no DLQ of its
+   * own, so a record it cannot handle stops its partition like a failed DLQ write.
+   */
   dlqTopic?: (topic: string) => string;
   /** How long `stop()` waits for in-flight handlers before disconnecting anyway. Default 30 s. */
   drainTimeoutMs?: number;
@@ -110,6 +112,12 @@ export interface KafkaConsumerOptions<T> {
    * partition without committing and reports not ready; restart it (a new pod) to retry.
    */
   onFatalError?: (error: DlqPublishError) => void;
+  /**
+   * Registry to report `stats()` to, as `messaging_consumer_*{topic,group}` series (handled,
+   * retries, dead-lettered, back-pressure pauses, in-flight); the consumer's own DLQ producer
+   * reports its send latency there too. Default: no metrics.
+   */
+  metrics?: MetricsRegistry;
 }
 
 export interface ConsumerStats {
@@ -152,6 +160,7 @@ export class KafkaConsumer<T> {
   private stopping: Promise<void> | undefined;
   private readonly wakeSleepers = new Set<() => void>();
   private readonly counters = { handled: 0, retries: 0, deadLettered: 0, backpressurePauses: 0 };
+  private readonly metrics: ConsumerMetrics | undefined;
 
   constructor(private readonly options: KafkaConsumerOptions<T>) {
     this.logger = options.logger ?? silentLogger;
@@ -161,6 +170,7 @@ export class KafkaConsumer<T> {
     this.gate = new InFlightGate(maxInFlight, options.lowWaterMark ?? Math.floor(maxInFlight / 2), {
       onSaturated: () => {
         this.counters.backpressurePauses += 1;
+        this.metrics?.backpressurePaused();
         this.applyFetchState();
       },
       onDrained: () => this.applyFetchState(),
@@ -183,9 +193,21 @@ export class KafkaConsumer<T> {
         : { maxBytesPerPartition: options.maxBytesPerPartition }),
       ...(options.kafkaRetry === undefined ? {} : { retry: options.kafkaRetry }),
     });
+    this.metrics =
+      options.metrics === undefined
+        ? undefined
+        : new ConsumerMetrics(options.metrics, {
+            topic: options.topic.name,
+            group: options.groupId,
+          });
     this.ownsDlqProducer = options.dlqProducer === undefined;
     this.dlqProducer =
-      options.dlqProducer ?? new KafkaProducer({ kafka: options.kafka, logger: this.logger });
+      options.dlqProducer ??
+      new KafkaProducer({
+        kafka: options.kafka,
+        logger: this.logger,
+        ...(options.metrics === undefined ? {} : { metrics: options.metrics }),
+      });
     this.tracer = options.tracer ?? trace.getTracer(TRACER_NAME);
   }
 
@@ -368,6 +390,7 @@ export class KafkaConsumer<T> {
       for (const message of batch.messages) {
         if (mustStopDispatching() || !(await this.gate.acquire(mustStopDispatching))) break;
         tracker.dispatched(message.offset);
+        this.metrics?.inFlight(1);
         const chainKey = message.key === null ? '' : message.key.toString('latin1');
         const previous = chains.get(chainKey) ?? Promise.resolve<Outcome>('handled');
         const task = previous.then(async (before): Promise<Outcome> => {
@@ -389,6 +412,7 @@ export class KafkaConsumer<T> {
             return outcome;
           } finally {
             this.gate.release();
+            this.metrics?.inFlight(-1);
           }
         });
         chains.set(chainKey, task);
@@ -465,6 +489,7 @@ export class KafkaConsumer<T> {
       try {
         await this.options.handler(value, { ...meta, attempt });
         this.counters.handled += 1;
+        this.metrics?.handled();
         return 'handled';
       } catch (error) {
         const retriable = this.options.isRetriable?.(error) ?? true;
@@ -481,6 +506,7 @@ export class KafkaConsumer<T> {
           );
         }
         this.counters.retries += 1;
+        this.metrics?.retried();
         const delayMs = backoffDelayMs(this.retry, attempt);
         this.logger.warn(
           { topic, partition, offset: message.offset, attempt, delayMs, err: error },
@@ -517,7 +543,7 @@ export class KafkaConsumer<T> {
     error: unknown,
     attempts: number,
   ): Promise<Outcome> {
-    const dlqTopic = (this.options.dlqTopic ?? dlqTopicOf)(topic);
+    let dlqTopic: string | undefined;
     const root =
       error instanceof MessageHandlerError && isMeridianError(error.cause) ? error.cause : error;
     const headers: IHeaders = {
@@ -531,6 +557,7 @@ export class KafkaConsumer<T> {
       [MessageHeader.dlqFailedAt]: new Date().toISOString(),
     };
     try {
+      dlqTopic = (this.options.dlqTopic ?? dlqTopicOf)(topic);
       await this.dlqProducer.sendRaw([
         {
           topic: dlqTopic,
@@ -540,6 +567,7 @@ export class KafkaConsumer<T> {
         },
       ]);
       this.counters.deadLettered += 1;
+      this.metrics?.deadLettered();
       this.logger.warn(
         { topic, partition, offset: message.offset, dlqTopic, attempts, err: error },
         'record dead-lettered',
@@ -547,7 +575,7 @@ export class KafkaConsumer<T> {
       return 'dead-lettered';
     } catch (publishError) {
       const fatal = new DlqPublishError(
-        dlqTopic,
+        dlqTopic ?? `(no dead-letter topic for ${topic})`,
         { topic, partition, offset: message.offset },
         publishError,
       );

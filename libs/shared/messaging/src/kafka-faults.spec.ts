@@ -1,10 +1,10 @@
+import { KafkaApiKey, KafkaErrorCode } from '@meridian/kafka-dev-broker';
+import { sleep, waitFor } from '@meridian/shared-testing';
 import type { TopicBinding } from './kafka-producer';
-import { KafkaTestBed, sleep, type TestEvent, waitFor } from './testing';
+import { KafkaTestBed, type TestEvent } from './testing';
 
-// Kafka protocol constants used for fault injection (see tools/kafka-dev-broker).
-const PRODUCE_API_KEY = 0;
-const NOT_LEADER_OR_FOLLOWER = 6;
-const REQUEST_TIMED_OUT = 7;
+const PRODUCE_API_KEY = KafkaApiKey.Produce;
+const { NOT_LEADER_OR_FOLLOWER, REQUEST_TIMED_OUT } = KafkaErrorCode;
 
 let bed: KafkaTestBed;
 

@@ -15,6 +15,7 @@ import {
   type RetryOptions,
   type TopicMessages,
 } from 'kafkajs';
+import type { MetricsRegistry } from '@meridian/shared-observability';
 import { type Codec, encodeWith } from './codec';
 import {
   injectTraceContext,
@@ -28,6 +29,7 @@ import {
   MessagingConfigError,
   MessagingNotConnectedError,
 } from './messaging.error';
+import { ProducerMetrics } from './messaging.metrics';
 
 /** A topic name bound to the codec of its messages (one schema per topic). */
 export interface TopicBinding<T> {
@@ -87,6 +89,11 @@ export interface KafkaProducerOptions {
    * `maxDelayMs` passed since the first, then send them in one request. Off by default.
    */
   linger?: { maxMessages: number; maxDelayMs: number };
+  /**
+   * Registry for `messaging_producer_send_{requests_total,duration_seconds}{topic,outcome}`: the
+   * time from handing a request to kafkajs to every broker's ack (retries included). Default: none.
+   */
+  metrics?: MetricsRegistry;
 }
 
 const DEFAULT_RETRY: RetryOptions = { retries: 10, initialRetryTime: 100, maxRetryTime: 3000 };
@@ -114,6 +121,7 @@ export class KafkaProducer {
   private lingerTimer: NodeJS.Timeout | undefined;
   private readonly flushing = new Set<Promise<void>>();
   private readonly tracer: Tracer;
+  private readonly metrics: ProducerMetrics | undefined;
 
   constructor(options: KafkaProducerOptions) {
     const idempotent = options.idempotent ?? true;
@@ -135,6 +143,7 @@ export class KafkaProducer {
     this.ackTimeoutMs = options.ackTimeoutMs ?? 30_000;
     this.linger = options.linger;
     this.tracer = options.tracer ?? trace.getTracer('@meridian/shared-messaging');
+    this.metrics = options.metrics === undefined ? undefined : new ProducerMetrics(options.metrics);
     this.producer = options.kafka.producer({
       idempotent,
       maxInFlightRequests,
@@ -213,15 +222,20 @@ export class KafkaProducer {
    */
   async sendRaw(topicMessages: TopicMessages[]): Promise<RecordMetadata[]> {
     this.assertConnected();
+    const topics = topicMessages.map((t) => t.topic).join(',');
+    const sent = this.metrics?.startSend(topics);
     try {
-      return await this.producer.sendBatch({
+      const metadata = await this.producer.sendBatch({
         topicMessages,
         acks: -1,
         timeout: this.ackTimeoutMs,
         compression: this.compression,
       });
+      sent?.('ok');
+      return metadata;
     } catch (error) {
-      throw new MessagePublishError(topicMessages.map((t) => t.topic).join(','), error);
+      sent?.('error');
+      throw new MessagePublishError(topics, error);
     }
   }
 

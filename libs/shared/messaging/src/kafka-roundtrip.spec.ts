@@ -6,6 +6,8 @@ import {
   SimpleSpanProcessor,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
+import { GARBAGE_PAYLOADS } from '@meridian/contracts/testing';
+import { uniqueName, waitFor } from '@meridian/shared-testing';
 import type { Kafka } from 'kafkajs';
 import {
   bytesCodec,
@@ -17,16 +19,17 @@ import {
   type MessageMeta,
   type MessagingLogger,
   MessagingNotConnectedError,
+  protobufCodec,
   topicOf,
   type TopicBinding,
 } from './index';
 import {
   KafkaTestBed,
+  TEST_EVENT_TYPE,
   testEventCodec,
   type TestEvent,
+  TestEventFns,
   UNDECODABLE_BYTES,
-  uniqueKafkaName,
-  waitFor,
 } from './testing';
 
 let bed: KafkaTestBed;
@@ -105,7 +108,7 @@ describe('dead-letter queue', () => {
   it('sends an undecodable record to <topic>.dlq with the error headers and moves on', async () => {
     const topic = await freshTopic('poison', 1);
     const handled: string[] = [];
-    const groupId = uniqueKafkaName('messaging.group');
+    const groupId = uniqueName('messaging.group');
     const consumer = await startConsumer(
       topic,
       async (e) => {
@@ -145,6 +148,40 @@ describe('dead-letter queue', () => {
 
     await consumer.stop();
     expect(await committedOffsets(groupId, topic.name)).toEqual({ 0: '3' });
+  });
+
+  it('dead-letters garbage that a lenient protobuf decode would accept as an empty message', async () => {
+    const fresh = await freshTopic('lenient', 1);
+    // No validation: only strict framing stands between these bytes and the handler.
+    const topic = topicOf(fresh.name, protobufCodec(TEST_EVENT_TYPE, TestEventFns));
+    const handled: TestEvent[] = [];
+    const consumer = await startConsumer(topic, async (e) => {
+      handled.push(e);
+    });
+
+    await producer.sendRaw([
+      {
+        topic: topic.name,
+        messages: [
+          { key: 'z', value: Buffer.from(GARBAGE_PAYLOADS.zeroTag) },
+          { key: 'g', value: Buffer.from(GARBAGE_PAYLOADS.strayEndGroup) },
+        ],
+      },
+    ]);
+    await producer.send(topic, [{ key: 'k', value: event('good') }]);
+
+    const dead = await readDlq(topic.name, 2);
+    await waitFor('the good record', () => handled.length === 1);
+    expect(handled.map((e) => e.id)).toEqual(['good']);
+    expect(dead.map((d) => d.meta.key).sort()).toEqual(['g', 'z']);
+    expect(dead.map((d) => d.meta.headers['dlq-error-code'])).toEqual([
+      'MESSAGING_DECODE_FAILED',
+      'MESSAGING_DECODE_FAILED',
+    ]);
+    expect(Buffer.from(dead.find((d) => d.meta.key === 'z')?.value ?? []).toString('hex')).toBe(
+      Buffer.from(GARBAGE_PAYLOADS.zeroTag).toString('hex'),
+    );
+    expect(consumer.stats()).toMatchObject({ handled: 1, deadLettered: 2 });
   });
 
   it('dead-letters a record whose message-type header names another type', async () => {
@@ -230,7 +267,7 @@ describe('dead-letter queue', () => {
 
   it('stops and keeps the record uncommitted when the DLQ itself cannot be written', async () => {
     const topic = await freshTopic('nodlq', 1);
-    const groupId = uniqueKafkaName('messaging.group');
+    const groupId = uniqueName('messaging.group');
     const fatal: DlqPublishError[] = [];
     // A DLQ topic that does not exist (no auto-creation) and a producer that gives up quickly.
     const dlqProducer = new KafkaProducer({
@@ -403,7 +440,7 @@ describe('producer', () => {
     });
     await quick.connect();
     await expect(
-      quick.send(topicOf(uniqueKafkaName('messaging.absent'), testEventCodec()), [
+      quick.send(topicOf(uniqueName('messaging.absent'), testEventCodec()), [
         { value: event('x') },
       ]),
     ).rejects.toMatchObject({

@@ -3,91 +3,14 @@
  * starts (MERIDIAN_KAFKA_BROKERS / MERIDIAN_KAFKA_CONTROL). Specs only: never import from production code.
  */
 import { BinaryReader, BinaryWriter } from '@bufbuild/protobuf/wire';
-import { connect } from 'node:net';
+import { dlqTopicOf } from '@meridian/contracts';
+import { devBrokerControl, type DevBrokerControl } from '@meridian/kafka-dev-broker';
+import { kafkaBrokers, kafkaControlAddress, uniqueName } from '@meridian/shared-testing';
 import type { Kafka } from 'kafkajs';
 import { protobufCodec, type Codec } from './codec';
 import { createKafka, type MessagingLogger } from './kafka-client';
 import { KafkaConsumer, type KafkaConsumerOptions, type MessageHandler } from './kafka-consumer';
 import { KafkaProducer, topicOf, type TopicBinding } from './kafka-producer';
-
-const BROKER_ENV = 'MERIDIAN_KAFKA_BROKERS';
-const CONTROL_ENV = 'MERIDIAN_KAFKA_CONTROL';
-
-/** Bootstrap list of the test broker; throws (never skips) when the global setup did not run. */
-export function testKafkaBrokers(env: NodeJS.ProcessEnv = process.env): string[] {
-  const value = env[BROKER_ENV];
-  if (value === undefined || value === '') {
-    throw new Error(
-      `${BROKER_ENV} is not set: run through jest with libs/shared/testing's global setup`,
-    );
-  }
-  return value.split(',');
-}
-
-/** A topic / group name no other test uses (Kafka names: [A-Za-z0-9._-]). */
-export function uniqueKafkaName(prefix: string): string {
-  return `${prefix}.${process.pid}.${Date.now().toString(36)}.${Math.random().toString(36).slice(2, 8)}`;
-}
-
-/** Client for the dev broker's control channel (one line per command, `ok ...` / `err ...`). */
-export class DevBrokerControl {
-  constructor(private readonly address: string = requireEnv(CONTROL_ENV)) {}
-
-  createTopic(name: string, partitions: number, replicationFactor = 3): Promise<string> {
-    return this.send(`create ${name} ${partitions} ${replicationFactor}`);
-  }
-
-  brokerDown(id: number): Promise<string> {
-    return this.send(`down ${id}`);
-  }
-
-  brokerUp(id: number): Promise<string> {
-    return this.send(`up ${id}`);
-  }
-
-  /** The next `codes.length` requests with this ApiKey (cluster-wide) fail with these error codes. */
-  pushRequestErrors(apiKey: number, codes: readonly number[]): Promise<string> {
-    return this.send(`errors ${apiKey} ${codes.join(',')}`);
-  }
-
-  clearRequestErrors(apiKey: number): Promise<string> {
-    return this.send(`clear ${apiKey}`);
-  }
-
-  setLeader(topic: string, partition: number, brokerId: number): Promise<string> {
-    return this.send(`leader ${topic} ${partition} ${brokerId}`);
-  }
-
-  send(command: string, timeoutMs = 5000): Promise<string> {
-    const [host = '127.0.0.1', port = '0'] = this.address.split(':');
-    return new Promise((resolve, reject) => {
-      const socket = connect({ host, port: Number(port) });
-      let buffer = '';
-      socket.setTimeout(timeoutMs, () => {
-        socket.destroy();
-        reject(new Error(`dev broker control '${command}': no reply within ${timeoutMs} ms`));
-      });
-      socket.on('error', reject);
-      socket.on('data', (chunk: Buffer) => {
-        buffer += chunk.toString('utf8');
-        const newline = buffer.indexOf('\n');
-        if (newline < 0) return;
-        const reply = buffer.slice(0, newline);
-        socket.end();
-        if (reply === 'ok' || reply.startsWith('ok ')) resolve(reply.slice(3));
-        else reject(new Error(`dev broker control '${command}' failed: ${reply}`));
-      });
-      socket.write(`${command}\n`);
-    });
-  }
-}
-
-function requireEnv(name: string): string {
-  const value = process.env[name];
-  if (value === undefined || value === '')
-    throw new Error(`${name} is not set: the Kafka dev broker was not started by this run`);
-  return value;
-}
 
 export interface LogRecord {
   level: 'debug' | 'info' | 'warn' | 'error';
@@ -125,21 +48,6 @@ function safeJson(value: unknown): string {
     );
   } catch {
     return '[unserialisable]';
-  }
-}
-
-/** Polls `check` until it returns true; rejects with `what` after `timeoutMs`. */
-export async function waitFor(
-  what: string,
-  check: () => boolean,
-  timeoutMs = 20_000,
-  pollMs = 25,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
 }
 
@@ -215,10 +123,6 @@ export const TEST_CONSUMER_TUNING = {
   metadataMaxAgeMs: 1000,
 } as const;
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
 /**
  * One spec file's Kafka fixtures: a client, a connected producer, topics of its own (created
  * through the control channel, each with its `.dlq`) and the consumers it started, stopped by
@@ -226,7 +130,7 @@ export function sleep(ms: number): Promise<void> {
  */
 export class KafkaTestBed {
   readonly logger = recordingLogger();
-  readonly control = new DevBrokerControl();
+  readonly control: DevBrokerControl = devBrokerControl(kafkaControlAddress());
   readonly kafka: Kafka;
   readonly producer: KafkaProducer;
   private readonly consumers: { stop(): Promise<void> }[] = [];
@@ -234,7 +138,7 @@ export class KafkaTestBed {
   private constructor(clientId: string) {
     const logLevel = process.env['MESSAGING_TEST_LOG'] === 'debug' ? 'debug' : 'warn';
     this.kafka = createKafka({
-      brokers: testKafkaBrokers(),
+      brokers: kafkaBrokers(),
       clientId,
       logger: this.logger,
       logLevel,
@@ -249,9 +153,9 @@ export class KafkaTestBed {
   }
 
   async freshTopic(prefix: string, partitions = 3): Promise<TopicBinding<TestEvent>> {
-    const name = uniqueKafkaName(`messaging.${prefix}`);
-    await this.control.createTopic(name, partitions, 3);
-    await this.control.createTopic(`${name}.dlq`, 1, 3);
+    const name = uniqueName(`messaging.${prefix}`);
+    await this.control.createTopic({ name, partitions, replicationFactor: 3 });
+    await this.control.createTopic({ name: dlqTopicOf(name), partitions: 1, replicationFactor: 3 });
     return topicOf(name, testEventCodec());
   }
 
@@ -274,7 +178,7 @@ export class KafkaTestBed {
   ): KafkaConsumer<T> {
     const consumer = new KafkaConsumer<T>({
       kafka: this.kafka,
-      groupId: uniqueKafkaName('messaging.group'),
+      groupId: uniqueName('messaging.group'),
       topic,
       handler,
       logger: this.logger,

@@ -2,7 +2,8 @@ import { randomBytes, randomInt } from 'node:crypto';
 import type { DatabaseCredentials, DatabaseCredentialsSource } from '@meridian/shared-secrets';
 import type { Database, PgPoolOptions } from './database.types';
 import { createPgPool } from './pg-pool';
-import { createTestSchema, testPgOptions, type TestSchema, waitFor } from './testing';
+import { waitFor } from '@meridian/shared-testing';
+import { createTestSchema, testPgOptions, type TestSchema } from './testing';
 
 /**
  * What Vault's database engine does, done by hand: every rotation creates a real login role
@@ -143,8 +144,9 @@ describe('credential rotation (real PostgreSQL roles)', () => {
       ),
     );
     await waitFor(
-      async () => (await connectionsOf(oldRole, 'active')) === 4,
       'the slow queries to reach the server',
+      async () => (await connectionsOf(oldRole, 'active')) === 4,
+      5000,
     );
 
     const before = Array.from({ length: 5 }, () => whoAmI());
@@ -165,8 +167,9 @@ describe('credential rotation (real PostgreSQL roles)', () => {
 
     await drained;
     await waitFor(
-      async () => (await connectionsOf(oldRole)) === 0,
       `no connection of ${oldRole} left`,
+      async () => (await connectionsOf(oldRole)) === 0,
+      5000,
     );
     expect(await connectionsOf(next.username)).toBeGreaterThan(0);
   });
@@ -186,8 +189,9 @@ describe('credential rotation (real PostgreSQL roles)', () => {
 
     await db.whenDrained();
     await waitFor(
-      async () => (await connectionsOf(firstRole)) + (await connectionsOf(secondRole)) === 0,
       'the two retired roles to have no connections',
+      async () => (await connectionsOf(firstRole)) + (await connectionsOf(secondRole)) === 0,
+      5000,
     );
     const { rows } = await db.query<{ id: number }>(
       `INSERT INTO quotes (symbol) VALUES ('USDJPY') RETURNING id`,

@@ -1,7 +1,7 @@
 import { appendFile, cp, mkdtemp, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { isMeridianError, type MeridianError } from '@meridian/shared-errors';
+import { meridianRejection } from '@meridian/shared-testing';
 import type { Database } from './database.types';
 import { migrationChecksum } from './migration-files';
 import { runMigrations } from './migration-runner';
@@ -9,16 +9,6 @@ import { createTestSchema, type TestSchema } from './testing';
 
 const FIXTURES = join(__dirname, '__fixtures__');
 const fixture = (name: string): string => join(FIXTURES, `migrations-${name}`);
-
-async function caught(promise: Promise<unknown>): Promise<MeridianError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isMeridianError(error)) return error;
-    throw new Error(`expected a MeridianError, got ${String(error)}`);
-  }
-  throw new Error('expected the promise to reject');
-}
 
 describe('runMigrations (real PostgreSQL)', () => {
   let test: TestSchema;
@@ -162,7 +152,7 @@ describe('runMigrations (real PostgreSQL)', () => {
       `INSERT INTO migration_audit (note) VALUES ('0004');\n`,
     );
 
-    const error = await caught(runMigrations(db, options));
+    const error = await meridianRejection(runMigrations(db, options));
     expect(error.code).toBe('MIGRATION_CHECKSUM_MISMATCH');
     expect(error.message).toContain('0002_seed_instruments.sql');
     expect(error.metadata['file']).toBe('0002_seed_instruments.sql');
@@ -184,7 +174,7 @@ describe('runMigrations (real PostgreSQL)', () => {
     await runMigrations(db, options);
     await unlink(join(dir, '0003_add_tick_size_guard.sql'));
 
-    const error = await caught(runMigrations(db, options));
+    const error = await meridianRejection(runMigrations(db, options));
     expect(error.code).toBe('MIGRATION_INVALID');
     expect(error.message).toContain('0003_add_tick_size_guard.sql is recorded as applied');
   });
@@ -196,7 +186,7 @@ describe('runMigrations (real PostgreSQL)', () => {
     await cp(join(dir, '0003_add_tick_size_guard.sql'), join(dir, '0003_renamed.sql'));
     await unlink(join(dir, '0003_add_tick_size_guard.sql'));
 
-    const error = await caught(
+    const error = await meridianRejection(
       runMigrations(db, { dir, schemaTable: 'instruments_migrations', schema }),
     );
     expect(error.code).toBe('MIGRATION_INVALID');
@@ -211,7 +201,7 @@ describe('runMigrations (real PostgreSQL)', () => {
     'refuses a malformed directory (%s) with MIGRATION_INVALID naming the file',
     async (name, message) => {
       const schema = freshSchema();
-      const error = await caught(
+      const error = await meridianRejection(
         runMigrations(db, { dir: fixture(name), schemaTable: 'x_migrations', schema }),
       );
       expect(error.code).toBe('MIGRATION_INVALID');
@@ -225,7 +215,7 @@ describe('runMigrations (real PostgreSQL)', () => {
   );
 
   it('refuses a missing directory', async () => {
-    const error = await caught(
+    const error = await meridianRejection(
       runMigrations(db, {
         dir: join(FIXTURES, 'nope'),
         schemaTable: 'x_migrations',
@@ -239,7 +229,7 @@ describe('runMigrations (real PostgreSQL)', () => {
   it('rolls back a failing migration completely and keeps the earlier ones applied', async () => {
     const schema = freshSchema();
     const options = { dir: fixture('failing'), schemaTable: 'orders_migrations', schema };
-    const error = await caught(runMigrations(db, options));
+    const error = await meridianRejection(runMigrations(db, options));
 
     expect(error.code).toBe('MIGRATION_FAILED');
     expect(error.message).toContain('0002_add_order_side.sql failed at line 3');
@@ -263,7 +253,7 @@ describe('runMigrations (real PostgreSQL)', () => {
     expect(state.rows[0]).toEqual({ orders: true, partial: false, side: false });
 
     // The lock was released and the connection is healthy: a fixed re-run is possible.
-    const again = await caught(runMigrations(db, options));
+    const again = await meridianRejection(runMigrations(db, options));
     expect(again.code).toBe('MIGRATION_FAILED');
   });
 
@@ -292,7 +282,7 @@ describe('runMigrations (real PostgreSQL)', () => {
 
   it('fails CREATE INDEX CONCURRENTLY without the marker, because it cannot run in a transaction', async () => {
     const schema = freshSchema();
-    const error = await caught(
+    const error = await meridianRejection(
       runMigrations(db, {
         dir: fixture('concurrently-without-marker'),
         schemaTable: 'ticks_migrations',
@@ -305,7 +295,7 @@ describe('runMigrations (real PostgreSQL)', () => {
   });
 
   it('rejects table and schema names that are not plain identifiers', async () => {
-    const error = await caught(
+    const error = await meridianRejection(
       runMigrations(db, { dir: fixture('basic'), schemaTable: 'x"; DROP TABLE y; --' }),
     );
     expect(error.code).toBe('DB_OPTIONS_INVALID');

@@ -1,19 +1,10 @@
-import { isMeridianError, type MeridianError } from '@meridian/shared-errors';
+import { isMeridianError } from '@meridian/shared-errors';
+import { meridianRejection, waitFor } from '@meridian/shared-testing';
 import { z } from 'zod';
 import type { Database, Queryable } from './database.types';
 import { createPgPool } from './pg-pool';
 import { START_POSTGRES_HINT } from './persistence.error';
-import { createTestSchema, testPgOptions, type TestSchema, waitFor } from './testing';
-
-async function caught(promise: Promise<unknown>): Promise<MeridianError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isMeridianError(error)) return error;
-    throw new Error(`expected a MeridianError, got ${String(error)}`);
-  }
-  throw new Error('expected the promise to reject');
-}
+import { createTestSchema, testPgOptions, type TestSchema } from './testing';
 
 /** Resolves for everyone once `parties` callers have arrived. */
 function barrier(parties: number): () => Promise<void> {
@@ -86,7 +77,7 @@ describe('createPgPool (real PostgreSQL)', () => {
 
     it('refuses rows that do not match the schema with DB_ROW_INVALID naming the field', async () => {
       await db.query(`INSERT INTO accounts VALUES ('a1', 'alice', 5)`);
-      const error = await caught(
+      const error = await meridianRejection(
         db.query('SELECT id, owner FROM accounts', [], {
           rowSchema: z.object({ id: z.string(), owner: z.number() }),
         }),
@@ -97,7 +88,9 @@ describe('createPgPool (real PostgreSQL)', () => {
 
     it('maps a unique violation to DB_UNIQUE_VIOLATION with the constraint, without row values', async () => {
       await db.query(`INSERT INTO accounts VALUES ('a1', 'alice', 5)`);
-      const error = await caught(db.query(`INSERT INTO accounts VALUES ('a1', 'mallory', 7)`));
+      const error = await meridianRejection(
+        db.query(`INSERT INTO accounts VALUES ('a1', 'mallory', 7)`),
+      );
       expect(error.code).toBe('DB_UNIQUE_VIOLATION');
       expect(error.category).toBe('already-exists');
       expect(error.metadata).toMatchObject({
@@ -109,17 +102,21 @@ describe('createPgPool (real PostgreSQL)', () => {
     });
 
     it('maps foreign key and check violations to their own codes', async () => {
-      const fk = await caught(db.query(`INSERT INTO fills (account_id) VALUES ('missing')`));
+      const fk = await meridianRejection(
+        db.query(`INSERT INTO fills (account_id) VALUES ('missing')`),
+      );
       expect(fk.code).toBe('DB_FOREIGN_KEY_VIOLATION');
       expect(fk.metadata['constraint']).toBe('fills_account_id_fkey');
 
-      const check = await caught(db.query(`INSERT INTO accounts VALUES ('a1', 'alice', -1)`));
+      const check = await meridianRejection(
+        db.query(`INSERT INTO accounts VALUES ('a1', 'alice', -1)`),
+      );
       expect(check.code).toBe('DB_CHECK_VIOLATION');
       expect(check.category).toBe('invalid-argument');
     });
 
     it('maps other SQL errors to DB_QUERY_FAILED carrying the SQLSTATE', async () => {
-      const error = await caught(db.query('SELECT * FROM no_such_table'));
+      const error = await meridianRejection(db.query('SELECT * FROM no_such_table'));
       expect(error.code).toBe('DB_QUERY_FAILED');
       expect(error.metadata['sqlstate']).toBe('42P01');
     });
@@ -131,7 +128,7 @@ describe('createPgPool (real PostgreSQL)', () => {
         maxConnections: 1,
       });
       try {
-        const error = await caught(impatient.query('SELECT pg_sleep(5)'));
+        const error = await meridianRejection(impatient.query('SELECT pg_sleep(5)'));
         expect(error.code).toBe('DB_STATEMENT_TIMEOUT');
         expect(error.category).toBe('deadline-exceeded');
       } finally {
@@ -182,7 +179,7 @@ describe('createPgPool (real PostgreSQL)', () => {
     });
 
     it('rolls back everything when a statement fails mid-way', async () => {
-      const error = await caught(
+      const error = await meridianRejection(
         db.withTransaction(async (tx) => {
           await tx.query(`INSERT INTO accounts VALUES ('a1', 'alice', 5)`);
           await tx.query(`INSERT INTO accounts VALUES ('a1', 'alice', 5)`);
@@ -212,7 +209,7 @@ describe('createPgPool (real PostgreSQL)', () => {
         leaked = tx;
         await Promise.resolve();
       });
-      const error = await caught(leaked?.query('SELECT 1') ?? Promise.resolve());
+      const error = await meridianRejection(leaked?.query('SELECT 1') ?? Promise.resolve());
       expect(error.code).toBe('DB_TRANSACTION_FINISHED');
     });
 
@@ -266,7 +263,7 @@ describe('createPgPool (real PostgreSQL)', () => {
 
     it('does not retry errors that a retry cannot cure', async () => {
       let attempts = 0;
-      const error = await caught(
+      const error = await meridianRejection(
         db.withTransaction(
           async (tx) => {
             attempts += 1;
@@ -313,7 +310,7 @@ describe('createPgPool (real PostgreSQL)', () => {
         }),
       ).rejects.toThrow('callback failed');
       expect(pid).toBeDefined();
-      await waitFor(async () => !(await backendAlive(pid)), 'the tainted backend to exit');
+      await waitFor('the tainted backend to exit', async () => !(await backendAlive(pid)), 5000);
     });
   });
 
@@ -330,14 +327,14 @@ describe('createPgPool (real PostgreSQL)', () => {
         connectionTimeoutMs: 2000,
       });
       try {
-        const error = await caught(nowhere.query('SELECT 1'));
+        const error = await meridianRejection(nowhere.query('SELECT 1'));
         expect(error.code).toBe('DB_UNAVAILABLE');
         expect(error.category).toBe('unavailable');
         expect(error.message).toContain('127.0.0.1:1');
         expect(error.message).toContain(START_POSTGRES_HINT);
         expect(error.metadata['reason']).toBe('ECONNREFUSED');
 
-        const health = await caught(nowhere.healthCheck(1000));
+        const health = await meridianRejection(nowhere.healthCheck(1000));
         expect(health.code).toBe('DB_UNAVAILABLE');
       } finally {
         await nowhere.close();
@@ -350,7 +347,7 @@ describe('createPgPool (real PostgreSQL)', () => {
       const held = new Promise<void>((resolve) => (release = resolve));
       const holder = busy.withConnection(() => held);
       try {
-        const error = await caught(busy.healthCheck(100));
+        const error = await meridianRejection(busy.healthCheck(100));
         expect(error.code).toBe('DB_UNAVAILABLE');
         expect(error.metadata['reason']).toBe('timeout');
       } finally {
@@ -365,7 +362,7 @@ describe('createPgPool (real PostgreSQL)', () => {
       const inFlight = closing.query<{ v: number }>('SELECT 42 AS v FROM pg_sleep(0.1)');
       const queued = closing.query<{ v: number }>('SELECT 43 AS v');
       const closed = closing.close();
-      const refused = await caught(closing.query('SELECT 1'));
+      const refused = await meridianRejection(closing.query('SELECT 1'));
       expect(refused.code).toBe('DB_POOL_CLOSED');
       expect((await inFlight).rows[0]?.v).toBe(42);
       expect((await queued).rows[0]?.v).toBe(43);
@@ -373,11 +370,11 @@ describe('createPgPool (real PostgreSQL)', () => {
     });
 
     it('rejects options that cannot work', async () => {
-      const error = await caught(
+      const error = await meridianRejection(
         createPgPool({ ...testPgOptions(), searchPath: ['ok', 'x; DROP TABLE y'] }),
       );
       expect(error.code).toBe('DB_OPTIONS_INVALID');
-      const zero = await caught(createPgPool({ ...testPgOptions(), maxConnections: 0 }));
+      const zero = await meridianRejection(createPgPool({ ...testPgOptions(), maxConnections: 0 }));
       expect(zero.code).toBe('DB_OPTIONS_INVALID');
     });
   });

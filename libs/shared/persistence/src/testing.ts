@@ -1,21 +1,13 @@
-import { randomBytes } from 'node:crypto';
+import { testInfrastructure, uniqueName } from '@meridian/shared-testing';
 import type { Database, PgPoolOptions } from './database.types';
 import { createPgPool } from './pg-pool';
 
 /** The machine's test PostgreSQL (PG* env wins): 127.0.0.1:5432, user postgres, database test. */
 export function testPgOptions(env: NodeJS.ProcessEnv = process.env): PgPoolOptions {
   return {
-    host: env['PGHOST'] ?? '127.0.0.1',
-    port: Number(env['PGPORT'] ?? 5432),
-    user: env['PGUSER'] ?? 'postgres',
-    database: env['PGDATABASE'] ?? 'test',
+    ...testInfrastructure(env).pg,
     ...(env['PGPASSWORD'] === undefined ? {} : { password: env['PGPASSWORD'] }),
   };
-}
-
-/** A schema name no other test file (or run) uses. */
-export function uniqueSchemaName(prefix: string): string {
-  return `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`.toLowerCase();
 }
 
 export interface TestSchema {
@@ -34,7 +26,7 @@ export async function createTestSchema(
   prefix: string,
   options: Partial<PgPoolOptions> = {},
 ): Promise<TestSchema> {
-  const schema = uniqueSchemaName(prefix);
+  const schema = uniqueName(prefix);
   const admin = await createPgPool({ ...testPgOptions(), maxConnections: 1 });
   try {
     await admin.query(`CREATE SCHEMA "${schema}"`);
@@ -55,21 +47,4 @@ export async function createTestSchema(
       }
     },
   };
-}
-
-/**
- * Polls `condition` until it holds, for facts the server settles asynchronously (a backend
- * leaving pg_stat_activity after its client disconnected). Throws naming `what` on timeout.
- */
-export async function waitFor(
-  condition: () => Promise<boolean>,
-  what: string,
-  timeoutMs = 5000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }

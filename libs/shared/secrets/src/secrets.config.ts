@@ -1,3 +1,7 @@
+// Not built on @meridian/shared-config's loadConfig on purpose: which variables are required
+// depends on SECRETS_PROVIDER and VAULT_AUTH, cross-variable rules must be reported together
+// with single-variable errors (loadConfig's group checks run only once the group's fields are
+// valid), and callers match on SECRETS_CONFIG_INVALID and these exact messages.
 import { z } from 'zod';
 import { SecretsConfigError } from './secrets.error';
 import { DEFAULT_SERVICE_ACCOUNT_TOKEN_PATH, type VaultAuth } from './vault.client';
