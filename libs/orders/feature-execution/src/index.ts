@@ -1,0 +1,12 @@
+export * from './engine-worker.core';
+export * from './execution-state';
+export * from './execution-translator';
+export * from './execution.error';
+export * from './executor';
+export * from './executor-metrics';
+export * from './instruments.config';
+export * from './record-layout';
+export * from './snapshot-store';
+export * from './spsc-ring';
+export * from './worker-pool';
+export type { WorkerTransportKind } from './worker-protocol';
