@@ -16,6 +16,7 @@ export * as orders from './packages/orders-v1.package';
 export * as portfolio from './generated/meridian/portfolio/v1/portfolio';
 export * as risk from './generated/meridian/risk/v1/risk';
 
+export * from './proto-root';
 export * from './topics/topic-registry';
 export * from './topics/strimzi-kafka-topic';
 export * from './wire/decimal-string';

@@ -35,6 +35,18 @@ export interface OrderRecord {
   readonly lastSequence: bigint;
 }
 
+/** A change of an order's state from one execution report; absent fields keep their value. */
+export interface OrderTransition {
+  readonly orderId: string;
+  readonly sequence: bigint;
+  readonly status: number;
+  readonly updatedAtUnixNanos: bigint;
+  readonly cumulativeQuantity?: string;
+  readonly leavesQuantity?: string;
+  readonly averagePrice?: string;
+  readonly terms?: Uint8Array;
+}
+
 /** Statuses of a live order (published, NEW, PENDING_TRIGGER, PARTIALLY_FILLED). */
 export const OPEN_ORDER_STATUSES: readonly number[] = [0, 1, 2, 3];
 
@@ -88,6 +100,45 @@ export class OrdersRepository {
       ],
     );
     return rowCount === 1;
+  }
+
+  /**
+   * Applies a transition unless the order already reflects `sequence` or a later event (events
+   * of one symbol arrive in sequence order, so a redelivery is a no-op). False when nothing
+   * changed: unknown order or an old sequence.
+   */
+  async applyTransition(t: OrderTransition): Promise<boolean> {
+    const { rowCount } = await this.db.query(
+      `UPDATE orders SET status = $3, updated_at_unix_nanos = $4, last_sequence = $2,
+              cumulative_quantity = COALESCE($5::numeric, cumulative_quantity),
+              leaves_quantity = COALESCE($6::numeric, leaves_quantity),
+              average_price = COALESCE($7::numeric, average_price),
+              terms = COALESCE($8::bytea, terms)
+        WHERE order_id = $1 AND last_sequence < $2`,
+      [
+        t.orderId,
+        t.sequence.toString(),
+        t.status,
+        t.updatedAtUnixNanos.toString(),
+        t.cumulativeQuantity ?? null,
+        t.leavesQuantity ?? null,
+        t.averagePrice ?? null,
+        t.terms === undefined ? null : Buffer.from(t.terms),
+      ],
+    );
+    return rowCount === 1;
+  }
+
+  /** Any order by id (the order-store's own lookups; API reads go through findById). */
+  async get(orderId: string): Promise<OrderRecord | null> {
+    const { rows } = await this.db.query(
+      `SELECT ${COLUMNS} FROM orders WHERE order_id = $1`,
+      [orderId],
+      {
+        rowSchema: orderRow,
+      },
+    );
+    return rows[0] === undefined ? null : toRecord(rows[0]);
   }
 
   async findById(accountId: string, orderId: string): Promise<OrderRecord | null> {

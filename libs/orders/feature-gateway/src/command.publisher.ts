@@ -22,10 +22,19 @@ export const ORDERS_COMMANDS: TopicBinding<orders.OrderCommand> = topicOf(
  * stay in order; resolves once the brokers acknowledged the write.
  */
 export class KafkaCommandPublisher implements CommandPublisher {
-  constructor(private readonly producer: KafkaProducer) {}
+  private readonly topic: TopicBinding<orders.OrderCommand>;
+
+  /** `topicName` overrides orders.commands.v1 (isolated test runs). */
+  constructor(
+    private readonly producer: KafkaProducer,
+    topicName?: string,
+  ) {
+    this.topic =
+      topicName === undefined ? ORDERS_COMMANDS : topicOf(topicName, ORDERS_COMMANDS.codec);
+  }
 
   publish(command: orders.OrderCommand): Promise<void> {
-    return this.producer.publish(ORDERS_COMMANDS, {
+    return this.producer.publish(this.topic, {
       key: command.symbol,
       value: command,
       commandId: command.commandId,

@@ -90,3 +90,43 @@ export class CommandPublishError extends MeridianError {
     super('the order could not be published; retry with the same client_order_id', { cause });
   }
 }
+
+const GATEWAY_SLOW_CONSUMER = errorCode('GATEWAY_SLOW_CONSUMER', 'SlowConsumerError');
+const GATEWAY_SHUTTING_DOWN = errorCode('GATEWAY_SHUTTING_DOWN', 'GatewayShuttingDownError');
+
+/**
+ * An execution-report stream fell more than `limit` events behind (the client reads too slowly)
+ * and was ended. Nothing is lost: reconnect with `from_sequence` = last received sequence + 1.
+ */
+export class SlowConsumerError extends MeridianError {
+  readonly code = GATEWAY_SLOW_CONSUMER;
+  readonly category = 'resource-exhausted' as const;
+  constructor(limit: number) {
+    super(
+      `the stream fell more than ${limit} events behind and was ended; resume from the last received sequence + 1`,
+      { metadata: { bufferLimit: String(limit) } },
+    );
+  }
+}
+
+/** The gateway is shutting down; the stream ends so the client reconnects to another replica. */
+export class GatewayShuttingDownError extends MeridianError {
+  readonly code = GATEWAY_SHUTTING_DOWN;
+  readonly category = 'unavailable' as const;
+  constructor() {
+    super('the gateway is shutting down; reconnect and resume from the last received sequence + 1');
+  }
+}
+
+const GATEWAY_EVENT_INVALID = errorCode('GATEWAY_EVENT_INVALID', 'OrderEventInvalidError');
+
+/** An orders.events.v1 record that decodes but lacks what every report has (symbol, sequence, order). */
+export class OrderEventInvalidError extends MeridianError {
+  readonly code = GATEWAY_EVENT_INVALID;
+  readonly category = 'invalid-argument' as const;
+  constructor(problem: string, eventId: string) {
+    super(`execution report ${eventId || '(no id)'} is unusable: ${problem}`, {
+      metadata: { eventId, problem },
+    });
+  }
+}

@@ -1,5 +1,14 @@
-import { decodeStrict, grpcHealth, type MessageCodec, orders } from '@meridian/contracts';
 import {
+  decodeStrict,
+  grpcHealth,
+  type MessageCodec,
+  orders,
+  PROTO_ROOT,
+} from '@meridian/contracts';
+import { loadSync } from '@grpc/proto-loader';
+import { ReflectionService } from '@grpc/reflection';
+import {
+  type handleServerStreamingCall,
   type handleUnaryCall,
   type Metadata,
   Server,
@@ -15,7 +24,14 @@ import { RequestMalformedError, RequestTooLargeError } from './gateway.error';
 import { type ErrorLogger, toGrpcError } from './grpc-error.mapper';
 import type { ListOpenOrdersUseCase } from './list-open-orders.usecase';
 import type { ReplaceOrderUseCase } from './replace-order.usecase';
+import type {
+  ExecutionReportCall,
+  StreamExecutionReportsUseCase,
+} from './stream-execution-reports.usecase';
 import type { SubmitOrderUseCase } from './submit-order.usecase';
+
+const ORDER_SERVICE = 'meridian.orders.v1.OrderService';
+const HEALTH_SERVICE = 'grpc.health.v1.Health';
 
 /** The use cases the server dispatches to. */
 export interface OrderServiceHandlers {
@@ -24,12 +40,21 @@ export interface OrderServiceHandlers {
   readonly replaceOrder: ReplaceOrderUseCase;
   readonly getOrder: GetOrderUseCase;
   readonly listOpenOrders: ListOpenOrdersUseCase;
+  /** Without it StreamExecutionReports answers UNIMPLEMENTED. */
+  readonly streamExecutionReports?: StreamExecutionReportsUseCase;
 }
 
 export interface OrderGrpcServerOptions {
   /** Largest request the gateway decodes (bytes). Default 16 KiB; an order is ~200 bytes. */
   readonly maxRequestBytes?: number;
   readonly logger: ErrorLogger;
+  /**
+   * Whether the process can serve (its dependencies are up). grpc.health.v1 answers SERVING only
+   * while the server listens, is not shutting down and this resolves true. Default: always.
+   */
+  readonly ready?: () => Promise<boolean>;
+  /** Serve grpc.reflection (v1 and v1alpha) for OrderService and Health. Default false. */
+  readonly reflection?: boolean;
 }
 
 /** Transport cap: above it grpc-js itself answers RESOURCE_EXHAUSTED before any of our code runs. */
@@ -68,6 +93,16 @@ export class OrderGrpcServer {
     });
     this.server.addService(this.rawRequests(orders.OrderServiceService), this.orderService());
     this.server.addService(grpcHealth.HealthService, this.healthService());
+    if (options.reflection === true) {
+      // Descriptors for reflection only (ADR 0006); requests are decoded by the generated code.
+      const definitions = loadSync(
+        ['meridian/orders/v1/order_service.proto', 'grpc/health/v1/health.proto'],
+        { includeDirs: [PROTO_ROOT] },
+      );
+      new ReflectionService(definitions, { services: [ORDER_SERVICE, HEALTH_SERVICE] }).addToServer(
+        this.server,
+      );
+    }
   }
 
   /** Binds `host:port` (port 0 = ephemeral) and returns the bound port. */
@@ -81,7 +116,10 @@ export class OrderGrpcServer {
     return bound;
   }
 
-  /** Health turns NOT_SERVING, in-flight calls finish (up to `graceMs`), then the rest is cut. */
+  /**
+   * Health turns NOT_SERVING, new calls are refused, open streams end with UNAVAILABLE
+   * (GATEWAY_SHUTTING_DOWN), in-flight unary calls finish (up to `graceMs`), then the rest is cut.
+   */
   async close(graceMs = 5000): Promise<void> {
     this.serving = grpcHealth.HealthCheckResponse_ServingStatus.NOT_SERVING;
     await new Promise<void>((resolve) => {
@@ -93,6 +131,8 @@ export class OrderGrpcServer {
         clearTimeout(timer);
         resolve();
       });
+      // Streams never finish on their own: end them so the drain waits only for unary calls.
+      this.handlers.streamExecutionReports?.closeAll();
     });
   }
 
@@ -157,28 +197,81 @@ export class OrderGrpcServer {
         'meridian.orders.v1.ListOpenOrdersRequest',
         (p, r) => h.listOpenOrders.execute(p, r),
       ),
-      streamExecutionReports: (call: { emit(event: 'error', error: unknown): void }) => {
+      streamExecutionReports: this.streamExecutionReports(),
+    };
+  }
+
+  private streamExecutionReports(): handleServerStreamingCall<
+    Buffer,
+    orders.StreamExecutionReportsResponse
+  > {
+    const useCase = this.handlers.streamExecutionReports;
+    const typeName = 'meridian.orders.v1.StreamExecutionReportsRequest';
+    return (call) => {
+      const fail = (error: unknown): void => {
+        call.emit('error', toGrpcError(error, this.options.logger));
+      };
+      if (useCase === undefined) {
         call.emit('error', {
           code: GrpcCode.UNIMPLEMENTED,
-          details: 'StreamExecutionReports is not served yet',
+          details: 'StreamExecutionReports is not served by this process',
         });
-      },
+        return;
+      }
+      const adapter: ExecutionReportCall = {
+        write: (response) => call.write(response),
+        onDrain: (listener) => call.once('drain', listener),
+        onCancel: (listener) => {
+          if (call.cancelled) queueMicrotask(listener);
+          else call.once('cancelled', listener);
+        },
+        fail,
+      };
+      const run = async (): Promise<void> => {
+        const bytes = call.request;
+        if (bytes.length > this.maxRequestBytes)
+          throw new RequestTooLargeError(bytes.length, this.maxRequestBytes);
+        let request: orders.StreamExecutionReportsRequest;
+        try {
+          request = decodeStrict(orders.StreamExecutionReportsRequest, typeName, bytes);
+        } catch (error: unknown) {
+          throw new RequestMalformedError(typeName, error);
+        }
+        const principal = await this.auth.authenticate(apiKeyOf(call.metadata));
+        await useCase.execute(principal, request, adapter);
+      };
+      run().catch(fail);
     };
+  }
+
+  private async currentStatus(): Promise<grpcHealth.HealthCheckResponse_ServingStatus> {
+    const { SERVING, NOT_SERVING } = grpcHealth.HealthCheckResponse_ServingStatus;
+    if (this.serving !== SERVING) return NOT_SERVING;
+    const ready = this.options.ready === undefined ? true : await this.options.ready();
+    return ready && this.serving === SERVING ? SERVING : NOT_SERVING;
   }
 
   private healthService(): grpcHealth.HealthServer {
     return {
       check: (call, callback) => {
         const service = call.request.service;
-        if (service !== '' && service !== 'meridian.orders.v1.OrderService') {
+        if (service !== '' && service !== ORDER_SERVICE) {
           callback({ code: GrpcCode.NOT_FOUND, details: `unknown service ${service}` });
           return;
         }
-        callback(null, { status: this.serving });
+        this.currentStatus().then(
+          (status) => callback(null, { status }),
+          () =>
+            callback(null, { status: grpcHealth.HealthCheckResponse_ServingStatus.NOT_SERVING }),
+        );
       },
       watch: (call) => {
-        call.write({ status: this.serving });
-        call.end();
+        void this.currentStatus()
+          .catch(() => grpcHealth.HealthCheckResponse_ServingStatus.NOT_SERVING)
+          .then((status) => {
+            call.write({ status });
+            call.end();
+          });
       },
     };
   }

@@ -1,6 +1,7 @@
 import { orders } from '@meridian/contracts';
 import {
   AccountsRepository,
+  OrderEventsRepository,
   ApiKeyHasher,
   type ApiKeyRole,
   ApiKeysRepository,
@@ -16,10 +17,16 @@ import {
 } from '@meridian/orders-data-access/testing';
 import { testRiskLimits } from '@meridian/orders-domain-pretrade/testing';
 import { TEST_INSTRUMENT } from '@meridian/orders-domain/testing';
-import { createKafka, KafkaProducer } from '@meridian/shared-messaging';
-import { kafkaBrokers } from '@meridian/shared-testing';
+import { createKafka, type KafkaConsumer, KafkaProducer } from '@meridian/shared-messaging';
+import { kafkaBrokers, kafkaControlAddress, uniqueName } from '@meridian/shared-testing';
+import { devBrokerControl } from '@meridian/kafka-dev-broker';
+import { dlqTopicOf } from '@meridian/contracts';
 import { credentials } from '@grpc/grpc-js';
 import { ApiKeyAuthenticator } from './api-key.authenticator';
+import { ApplyOrderEventUseCase } from './apply-order-event.usecase';
+import { ExecutionReportHub } from './execution-report.hub';
+import { createOrderEventsConsumer } from './order-events.consumer';
+import { StreamExecutionReportsUseCase } from './stream-execution-reports.usecase';
 import { CancelOrderUseCase } from './cancel-order.usecase';
 import { KafkaCommandPublisher } from './command.publisher';
 import { GetOrderUseCase } from './get-order.usecase';
@@ -39,6 +46,10 @@ export interface TestGateway {
   readonly riskStore: PretradeRiskStore;
   readonly limitsCache: RiskLimitsCache;
   readonly client: orders.OrderServiceClient;
+  /** Fan-out of execution reports to this gateway's open streams. */
+  readonly hub: ExecutionReportHub;
+  /** The events consumer's handler (log, risk, fan-out), for feeding reports without Kafka. */
+  readonly applyEvent: ApplyOrderEventUseCase;
   /** Creates account (if new), agent and a key with `role`; returns the plaintext key. */
   addAgent(agentId: string, accountId: string, role: ApiKeyRole): Promise<string>;
   close(): Promise<void>;
@@ -46,7 +57,19 @@ export interface TestGateway {
 
 const silent = { error: () => undefined };
 
-export async function startTestGateway(name: string): Promise<TestGateway> {
+export interface TestGatewayOptions {
+  /** Consume execution reports from this topic (own group, from the beginning). */
+  readonly eventsTopic?: string;
+  readonly maxBufferedEvents?: number;
+  /** Health readiness of the gRPC server (default: always ready). */
+  readonly ready?: () => Promise<boolean>;
+  readonly reflection?: boolean;
+}
+
+export async function startTestGateway(
+  name: string,
+  options: TestGatewayOptions = {},
+): Promise<TestGateway> {
   const stores = await createGatewayTestStores(name);
   const db = stores.pg.db;
   const accounts = new AccountsRepository(db);
@@ -67,6 +90,26 @@ export async function startTestGateway(name: string): Promise<TestGateway> {
   );
   const ordersRepo = new OrdersRepository(db);
   const targets = new OrderTargetResolver(riskStore, ordersRepo);
+  const hub = new ExecutionReportHub();
+  const eventLog = new OrderEventsRepository(db);
+  const applyEvent = new ApplyOrderEventUseCase(eventLog, riskStore, catalog, hub);
+  let consumer: KafkaConsumer<orders.OrderEvent> | undefined;
+  if (options.eventsTopic !== undefined) {
+    consumer = createOrderEventsConsumer(applyEvent, {
+      kafka,
+      groupId: uniqueName(`gw-events-${name}`),
+      topicName: options.eventsTopic,
+      fromBeginning: true,
+      maxInFlight: 16,
+      sessionTimeoutMs: 3000,
+      rebalanceTimeoutMs: 3000,
+      heartbeatIntervalMs: 300,
+      maxWaitTimeInMs: 100,
+      metadataMaxAgeMs: 1000,
+    });
+    await consumer.start();
+    await consumer.waitUntilReady();
+  }
   const server = new OrderGrpcServer(
     new ApiKeyAuthenticator(keys, hasher, { cacheTtlMs: 0 }),
     {
@@ -75,8 +118,17 @@ export async function startTestGateway(name: string): Promise<TestGateway> {
       replaceOrder: new ReplaceOrderUseCase(entry, catalog, limitsCache, targets),
       getOrder: new GetOrderUseCase(entry, ordersRepo),
       listOpenOrders: new ListOpenOrdersUseCase(entry, ordersRepo),
+      streamExecutionReports: new StreamExecutionReportsUseCase(entry, catalog, hub, eventLog, {
+        ...(options.maxBufferedEvents === undefined
+          ? {}
+          : { maxBufferedEvents: options.maxBufferedEvents }),
+      }),
     },
-    { logger: silent },
+    {
+      logger: silent,
+      ...(options.ready === undefined ? {} : { ready: options.ready }),
+      ...(options.reflection === undefined ? {} : { reflection: options.reflection }),
+    },
   );
   const port = await server.listen('127.0.0.1', 0);
   const address = `127.0.0.1:${port}`;
@@ -88,6 +140,8 @@ export async function startTestGateway(name: string): Promise<TestGateway> {
     riskStore,
     limitsCache,
     client,
+    hub,
+    applyEvent,
     async addAgent(agentId, accountId, role) {
       if (!knownAccounts.has(accountId)) {
         await accounts.createAccount(accountId, accountId);
@@ -108,8 +162,61 @@ export async function startTestGateway(name: string): Promise<TestGateway> {
     async close() {
       client.close();
       await server.close(1000);
+      await consumer?.stop();
       await producer.close();
       await stores.cleanup();
     },
   };
+}
+
+let eventIds = 0;
+
+/**
+ * An execution report as the executor would publish it; `body` defaults to an OrderAccepted of a
+ * 1-lot buy at 100.00 (TEST_INSTRUMENT).
+ */
+export function testOrderEvent(fields: {
+  symbol?: string;
+  sequence: bigint;
+  orderId: string;
+  agentId: string;
+  accountId: string;
+  status?: orders.OrderStatus;
+  body?: orders.OrderEvent['event'];
+}): orders.OrderEvent {
+  eventIds += 1;
+  return orders.OrderEvent.fromPartial({
+    eventId: `test-event-${eventIds}`,
+    symbol: fields.symbol ?? TEST_INSTRUMENT.symbol,
+    sequence: fields.sequence,
+    orderId: fields.orderId,
+    clientOrderId: `c-${fields.orderId}`,
+    accountId: fields.accountId,
+    agentId: fields.agentId,
+    commandId: `cmd-${fields.orderId}`,
+    eventTimeUnixNanos: 1_700_000_000_000_000_000n + fields.sequence,
+    status: fields.status ?? orders.OrderStatus.NEW,
+    event: fields.body ?? {
+      $case: 'accepted',
+      value: {
+        order: orders.NewOrder.fromPartial({
+          side: 1,
+          orderType: orders.OrderType.LIMIT,
+          timeInForce: orders.TimeInForce.GTC,
+          quantity: { value: '1' },
+          limitPrice: { value: '100.00' },
+        }),
+        status: orders.OrderStatus.NEW,
+      },
+    },
+  });
+}
+
+/** A fresh orders.events-shaped topic (3 partitions) and its DLQ on the dev broker. */
+export async function createTestEventsTopic(prefix: string): Promise<string> {
+  const control = devBrokerControl(kafkaControlAddress());
+  const name = uniqueName(`${prefix}.events`).replaceAll('_', '-');
+  await control.createTopic({ name, partitions: 3, replicationFactor: 3 });
+  await control.createTopic({ name: dlqTopicOf(name), partitions: 1, replicationFactor: 3 });
+  return name;
 }

@@ -1,0 +1,117 @@
+import { hostname } from 'node:os';
+import { Topics } from '@meridian/contracts';
+import type { InstrumentRecord } from '@meridian/orders-data-access';
+import {
+  boolean,
+  duration,
+  field,
+  host,
+  kafkaConfig,
+  loadConfig,
+  observabilityConfig,
+  port,
+  positiveInt,
+  postgresConfig,
+  redisConfig,
+  text,
+} from '@meridian/shared-config';
+import { z } from 'zod';
+
+const decimal = z.string().regex(/^(0|[1-9][0-9]*)(\.[0-9]+)?$/);
+const instrumentSeed = z.array(
+  z.object({
+    symbol: z.string(),
+    tickSize: decimal,
+    lotSize: decimal,
+    minPrice: decimal,
+    maxPrice: decimal,
+    currencyDecimals: z.number().int().min(0).max(18),
+    referencePrice: decimal.optional(),
+  }),
+);
+
+const instruments = field<InstrumentRecord[]>(
+  'GATEWAY_INSTRUMENTS_SEED',
+  z.string().transform((json, ctx) => {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(json);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'not JSON' });
+      return z.NEVER;
+    }
+    const parsed = instrumentSeed.safeParse(raw);
+    if (!parsed.success) {
+      ctx.addIssue({ code: 'custom', message: parsed.error.message });
+      return z.NEVER;
+    }
+    return parsed.data.map(({ referencePrice, ...spec }) => ({
+      spec,
+      referencePrice: referencePrice ?? null,
+    }));
+  }),
+  'a JSON array of {symbol, tickSize, lotSize, minPrice, maxPrice, currencyDecimals, referencePrice?}',
+);
+
+/** The order gateway's configuration, validated at boot (docs/configuration.md lists it). */
+export const orderGatewayConfigSchema = {
+  grpc: {
+    host: host('GRPC_HOST').describe('Interface of the gRPC server (0.0.0.0 in a pod).'),
+    port: port('GRPC_PORT').default('50051').describe('Port of the gRPC server.'),
+    graceMs: duration('GRPC_SHUTDOWN_GRACE')
+      .default('10s')
+      .describe('How long in-flight calls may finish at shutdown before they are cut.'),
+    reflection: boolean('GRPC_REFLECTION')
+      .default('true')
+      .describe('Serve gRPC server reflection (grpcurl, Postman).'),
+  },
+  kafka: kafkaConfig({ clientId: 'order-gateway' }),
+  postgres: postgresConfig(),
+  redis: redisConfig(),
+  observability: observabilityConfig({ serviceName: 'order-gateway' }),
+  schema: text('GATEWAY_DB_SCHEMA')
+    .default('public')
+    .describe('PostgreSQL schema of the gateway tables (isolated test runs use their own).'),
+  migrate: boolean('GATEWAY_MIGRATE')
+    .default('true')
+    .describe(
+      'Apply the gateway migrations at boot (idempotent, safe across replicas); false when a release job does it.',
+    ),
+  redisPrefix: text('GATEWAY_REDIS_PREFIX')
+    .default('mrd:gw:')
+    .describe('Prefix of every Redis key of the pre-trade risk state.'),
+  commandsTopic: text('GATEWAY_COMMANDS_TOPIC')
+    .default(Topics.ordersCommands.name)
+    .describe('Where accepted commands are published.'),
+  eventsTopic: text('GATEWAY_EVENTS_TOPIC')
+    .default(Topics.ordersEvents.name)
+    .describe('Execution reports consumed for risk state and streams.'),
+  eventsGroup: text('GATEWAY_EVENTS_GROUP')
+    .default(`order-gateway-events-${hostname()}`)
+    .describe(
+      'Consumer group of the events consumer; one per replica (every replica needs every report).',
+    ),
+  eventsFromBeginning: boolean('GATEWAY_EVENTS_FROM_BEGINNING')
+    .default('false')
+    .describe('Where a new events group starts (true: replay the whole topic).'),
+  instrumentsSeed: instruments
+    .optional()
+    .describe(
+      'Instruments upserted into the instruments table at boot (the catalog source is the table).',
+    ),
+  maxStreamBuffer: positiveInt('GATEWAY_MAX_STREAM_BUFFER')
+    .default('10000')
+    .describe('Events a slow execution-report stream may fall behind before it is ended.'),
+  authCacheTtlMs: positiveInt('GATEWAY_AUTH_CACHE_TTL_MS')
+    .default('5000')
+    .describe('How long an API-key verification is reused (a revocation takes this long).'),
+  drainDelayMs: duration('GATEWAY_DRAIN_DELAY')
+    .default('5s')
+    .describe('Pause between turning unready and draining (endpoint removal in Kubernetes).'),
+};
+
+export type OrderGatewayConfig = ReturnType<typeof loadOrderGatewayConfig>;
+
+export function loadOrderGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
+  return loadConfig(orderGatewayConfigSchema, { appName: 'order-gateway', env });
+}

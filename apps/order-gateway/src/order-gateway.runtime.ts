@@ -1,0 +1,110 @@
+import {
+  ApiKeyHasher,
+  ApiKeysRepository,
+  InstrumentsRepository,
+  OrderEventsRepository,
+  OrdersRepository,
+  PretradeRiskStore,
+  RiskLimitsRepository,
+  TradingStatesRepository,
+} from '@meridian/orders-data-access';
+import {
+  ApiKeyAuthenticator,
+  ApplyOrderEventUseCase,
+  CancelOrderUseCase,
+  createOrderEventsConsumer,
+  ExecutionReportHub,
+  GetOrderUseCase,
+  InstrumentCatalog,
+  KafkaCommandPublisher,
+  ListOpenOrdersUseCase,
+  OrderEntryService,
+  OrderGrpcServer,
+  OrderTargetResolver,
+  ReplaceOrderUseCase,
+  RiskLimitsCache,
+  StreamExecutionReportsUseCase,
+  SubmitOrderUseCase,
+} from '@meridian/orders-feature-gateway';
+import type { orders } from '@meridian/contracts';
+import type { KafkaConsumer, KafkaProducer } from '@meridian/shared-messaging';
+import type { Logger, MetricsRegistry, ReadinessRegistry } from '@meridian/shared-observability';
+import type { Database } from '@meridian/shared-persistence';
+import type { Kafka } from 'kafkajs';
+import type { Redis } from 'ioredis';
+import type { OrderGatewayConfig } from './order-gateway.config';
+
+/** The connections main.ts opens (and closes, in order, at shutdown). */
+export interface GatewayConnections {
+  readonly config: OrderGatewayConfig;
+  readonly db: Database;
+  readonly redis: Redis;
+  readonly kafka: Kafka;
+  readonly producer: KafkaProducer;
+  readonly pepper: string;
+  readonly logger: Logger;
+  readonly metrics: MetricsRegistry;
+  readonly readiness: ReadinessRegistry;
+}
+
+/** The gateway's moving parts, built from the connections: the gRPC server and the events consumer. */
+export interface GatewayRuntime {
+  readonly server: OrderGrpcServer;
+  readonly consumer: KafkaConsumer<orders.OrderEvent>;
+  readonly hub: ExecutionReportHub;
+  readonly catalog: InstrumentCatalog;
+}
+
+/** Wires the feature lib's classes (no logic of its own). */
+export async function buildGatewayRuntime(c: GatewayConnections): Promise<GatewayRuntime> {
+  const { config, db } = c;
+  const instruments = new InstrumentsRepository(db);
+  for (const record of config.instrumentsSeed ?? []) await instruments.upsert(record);
+  const catalog = new InstrumentCatalog();
+  catalog.load(await instruments.list());
+
+  const riskStore = new PretradeRiskStore(c.redis, { prefix: config.redisPrefix });
+  const limits = new RiskLimitsCache(new RiskLimitsRepository(db));
+  const ordersRepo = new OrdersRepository(db);
+  const publisher = new KafkaCommandPublisher(c.producer, config.commandsTopic);
+  const entry = new OrderEntryService(riskStore, new TradingStatesRepository(db), publisher);
+  const targets = new OrderTargetResolver(riskStore, ordersRepo);
+  const hub = new ExecutionReportHub();
+  const eventLog = new OrderEventsRepository(db);
+
+  const server = new OrderGrpcServer(
+    new ApiKeyAuthenticator(new ApiKeysRepository(db), new ApiKeyHasher(c.pepper), {
+      cacheTtlMs: config.authCacheTtlMs,
+    }),
+    {
+      submitOrder: new SubmitOrderUseCase(entry, catalog, limits),
+      cancelOrder: new CancelOrderUseCase(entry, catalog, limits, targets),
+      replaceOrder: new ReplaceOrderUseCase(entry, catalog, limits, targets),
+      getOrder: new GetOrderUseCase(entry, ordersRepo),
+      listOpenOrders: new ListOpenOrdersUseCase(entry, ordersRepo),
+      streamExecutionReports: new StreamExecutionReportsUseCase(entry, catalog, hub, eventLog, {
+        maxBufferedEvents: config.maxStreamBuffer,
+      }),
+    },
+    {
+      logger: c.logger,
+      reflection: config.grpc.reflection,
+      ready: async () => (await c.readiness.check()).status === 'ok',
+    },
+  );
+  const consumer = createOrderEventsConsumer(
+    new ApplyOrderEventUseCase(eventLog, riskStore, catalog, hub),
+    {
+      kafka: c.kafka,
+      groupId: config.eventsGroup,
+      topicName: config.eventsTopic,
+      fromBeginning: config.eventsFromBeginning,
+      // Reports of one symbol (the key) stay in order; symbols proceed in parallel.
+      maxInFlight: 64,
+      logger: c.logger,
+      metrics: c.metrics,
+      dlqProducer: c.producer,
+    },
+  );
+  return { server, consumer, hub, catalog };
+}

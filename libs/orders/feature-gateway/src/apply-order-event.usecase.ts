@@ -1,0 +1,37 @@
+import { orders } from '@meridian/contracts';
+import type { OrderEventsRepository, PretradeRiskStore } from '@meridian/orders-data-access';
+import type { ExecutionReportHub } from './execution-report.hub';
+import type { InstrumentCatalog } from './instrument.catalog';
+import { assertUsableEvent, type OrderEventHandler } from './order-events.consumer';
+import { toRiskUpdate } from './order-event.risk-mapper';
+
+/**
+ * What the gateway does with each execution report from orders.events.v1, in this order:
+ * append it to the replay log, update the pre-trade reservation and position (Redis), then fan it
+ * out to the owning agent's open streams. Logging before fan-out is what lets a resuming stream
+ * switch from the log to live without a gap. Every step is idempotent, so a redelivery is safe.
+ */
+export class ApplyOrderEventUseCase implements OrderEventHandler {
+  constructor(
+    private readonly log: OrderEventsRepository,
+    private readonly risk: PretradeRiskStore,
+    private readonly catalog: InstrumentCatalog,
+    private readonly hub: ExecutionReportHub,
+  ) {}
+
+  async execute(event: orders.OrderEvent): Promise<void> {
+    assertUsableEvent(event);
+    await this.log.append([
+      {
+        symbol: event.symbol,
+        sequence: event.sequence,
+        accountId: event.accountId,
+        agentId: event.agentId,
+        event: orders.OrderEvent.encode(event).finish(),
+      },
+    ]);
+    const update = toRiskUpdate(event, this.catalog);
+    if (update !== null) await this.risk.applyEvent(update);
+    this.hub.publish(event);
+  }
+}
