@@ -133,6 +133,16 @@ export default [
               onlyDependOnLibsWithTags: ['scope:portfolio', 'scope:shared'],
             },
             { sourceTag: 'scope:risk', onlyDependOnLibsWithTags: ['scope:risk', 'scope:shared'] },
+            {
+              sourceTag: 'scope:tooling',
+              onlyDependOnLibsWithTags: [
+                'scope:shared',
+                'scope:orders',
+                'scope:market-data',
+                'scope:portfolio',
+                'scope:risk',
+              ],
+            },
           ],
         },
       ],
