@@ -1,7 +1,11 @@
 /**
  * Executor service: `SWC_NODE_PROJECT=tsconfig.base.json node -r @swc-node/register apps/executor/src/main.ts`
  * (or `npx nx run executor:serve`). Wiring only; the code is in @meridian/orders-feature-execution.
+ * Boots through Nest (lifecycle, ops endpoints) like every service; the executor itself is
+ * framework-free and built here, so the hot path never runs through Nest (ADR 0005).
  */
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
 import { Executor, ExecutorMetrics, FileSnapshotStore } from '@meridian/orders-feature-execution';
 import { createKafka } from '@meridian/shared-messaging';
 import {
@@ -9,10 +13,11 @@ import {
   GracefulShutdown,
   MetricsRegistry,
   ReadinessRegistry,
-  startOpsServer,
   startTelemetry,
 } from '@meridian/shared-observability';
+import { PinoNestLogger } from '@meridian/shared-observability/nest';
 
+import { ExecutorAppModule } from './app.module';
 import { loadExecutorConfig } from './executor.config';
 
 async function main(): Promise<void> {
@@ -62,29 +67,33 @@ async function main(): Promise<void> {
       process.exit(1);
     },
   });
-  readiness.register('executor', () => ({
-    up: executor.isReady(),
-    details: { failure: executor.failure()?.message },
-  }));
-  const ops = await startOpsServer({
-    port: config.observability.metricsPort,
-    host: '0.0.0.0',
-    metrics,
-    readiness,
-    logger,
-  });
+  const app = await NestFactory.create(
+    ExecutorAppModule.register({
+      serviceName: config.observability.serviceName,
+      executor,
+      metrics,
+      readiness,
+      logger,
+    }),
+    { logger: new PinoNestLogger(logger) },
+  );
+  // Order matters: unready, stop consuming and let the running round commit, close the pool;
+  // then the ops endpoints; telemetry last.
   new GracefulShutdown({
     readiness,
     logger,
     drainDelayMs: Number(process.env['EXECUTOR_DRAIN_DELAY_MS'] ?? 5000),
   })
     .onShutdown('executor', () => executor.stop())
-    .onShutdown('ops-server', () => ops.close())
+    .onShutdown('nest', () => app.close())
     .onShutdown('telemetry', () => telemetry.shutdown())
     .listen();
+  // The ops endpoints open before the executor starts: liveness holds during a long replay,
+  // readiness stays down until the books are rebuilt.
+  await app.listen(config.observability.metricsPort, '0.0.0.0');
   await executor.start();
   logger.info(
-    { workers: config.workers, instruments: config.instruments.length, opsPort: ops.port },
+    { workers: config.workers, instruments: config.instruments.length, ops: await app.getUrl() },
     'executor started',
   );
 }

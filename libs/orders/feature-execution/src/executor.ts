@@ -51,6 +51,11 @@ export interface ExecutorOptions {
   readonly maxWaitTimeMs?: number;
   /** Largest fetch per partition in bytes (bounds a batch). Default 1 MiB. */
   readonly maxBytesPerPartition?: number;
+  /**
+   * Fetched commands buffered ahead of the round being processed (default 20,000). Below it,
+   * kafkajs keeps fetching while a transaction commits; above it, fetching waits for the rounds.
+   */
+  readonly maxBufferedCommands?: number;
 }
 
 export interface ExecutorTopics {
@@ -120,12 +125,11 @@ export class Executor {
   private failed: Error | undefined;
   private readonly dedupWindow: number;
   private restarts = 0;
-  private readonly queue: {
-    payload: EachBatchPayload;
-    resolve: () => void;
-    reject: (error: Error) => void;
-  }[] = [];
-  private draining = false;
+  /** Fetched batches waiting for the next round, and how many commands they hold. */
+  private readonly queue: { payload: EachBatchPayload; count: number; release: () => void }[] = [];
+  private buffered = 0;
+  private readonly maxBufferedCommands: number;
+  private draining: Promise<void> | undefined;
 
   constructor(private readonly options: ExecutorOptions) {
     this.topics = {
@@ -138,6 +142,7 @@ export class Executor {
     };
     this.logger = options.logger ?? silentLogger;
     this.dedupWindow = options.dedupWindow ?? 100_000;
+    this.maxBufferedCommands = options.maxBufferedCommands ?? 20_000;
     this.state = new ExecutionState(this.dedupWindow);
     this.translator = new ExecutionTranslator(options.instruments, this.state);
   }
@@ -264,6 +269,7 @@ export class Executor {
     this.stopping = true;
     await this.riskConsumer?.disconnect();
     await this.consumer?.disconnect();
+    await this.draining;
     await this.serial.catch(() => undefined);
     await this.producer?.disconnect();
     await this.admin?.disconnect();
@@ -345,35 +351,46 @@ export class Executor {
 
   /**
    * kafkajs hands over one partition's batch per call, several concurrently
-   * (partitionsConsumedConcurrently). Batches that arrive while one is being processed are
-   * coalesced: the next round processes all of them with one pool round trip and ONE
-   * transaction, so the per-transaction cost is shared by every partition of a fetch.
+   * (partitionsConsumedConcurrently), and fetches again from a broker only once every batch of
+   * its previous fetch has been handed back. Handing them back only after their transaction
+   * committed made the fetch loop wait a full round trip (fetch, match, transaction) per fetch:
+   * kafkajs was idle while the transaction ran, and on a broker that returns one record batch
+   * per partition per fetch (the dev broker) the backlog grew from 1,000 commands/s on. So a
+   * batch is queued and handed back at once (up to `maxBufferedCommands` buffered), and
+   * `resolveOffset` only moves kafkajs's in-memory fetch position: with autoCommit off, the
+   * group offset still moves only in the transaction that carries the batch's events.
+   * Everything queued while a round runs is coalesced into the next round: one pool round
+   * trip and ONE transaction for all of it.
    */
   private enqueue(payload: EachBatchPayload): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ payload, resolve, reject });
-      void this.drain();
+    const { messages } = payload.batch;
+    const last = messages[messages.length - 1];
+    if (last === undefined) return Promise.resolve();
+    payload.resolveOffset(last.offset);
+    this.buffered += messages.length;
+    return new Promise<void>((release) => {
+      this.queue.push({ payload, count: messages.length, release });
+      if (this.buffered <= this.maxBufferedCommands) release();
+      this.draining ??= this.drain().finally(() => (this.draining = undefined));
     });
   }
 
   private async drain(): Promise<void> {
-    if (this.draining) return;
-    this.draining = true;
-    try {
-      while (this.queue.length > 0) {
-        // Let the other partitions of the same fetch join this round.
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        const round = this.queue.splice(0);
-        try {
-          await this.exclusive(() => this.onBatches(round.map((r) => r.payload)));
-          for (const r of round) r.resolve();
-        } catch (error) {
-          for (const r of round)
-            r.reject(error instanceof Error ? error : new Error(String(error)));
+    while (this.queue.length > 0) {
+      // Let the other partitions of the same fetch join this round.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const round = this.queue.splice(0);
+      try {
+        await this.exclusive(() => this.onBatches(round.map((r) => r.payload)));
+      } catch (error) {
+        // The books may be ahead of the committed offsets now: only a restart is consistent.
+        this.fail(error instanceof Error ? error : new Error(String(error)));
+      } finally {
+        for (const r of round) {
+          this.buffered -= r.count;
+          r.release();
         }
       }
-    } finally {
-      this.draining = false;
     }
   }
 
@@ -397,10 +414,13 @@ export class Executor {
     for (const w of this.batchCommands) w.clear();
     for (const w of this.batchEvents) w.clear();
 
+    // A partition can appear twice in a round (fetched again after a seek): offsets below the
+    // next one to apply were applied already.
+    const expectedOf = new Map<number, bigint>();
     for (const payload of payloads) {
       const { batch } = payload;
       const partition = batch.partition;
-      const expected = this.next.get(partition) ?? 0n;
+      const expected = expectedOf.get(partition) ?? this.next.get(partition) ?? 0n;
       const committed = this.committedAtStart.get(partition) ?? -1n;
       let lastOffset = -1n;
       let live = false;
@@ -442,7 +462,15 @@ export class Executor {
         }
         records[t] = { tag: t, silent };
       }
-      if (lastOffset >= 0n) advanced.push({ payload, partition, last: lastOffset, live });
+      if (lastOffset >= 0n) {
+        expectedOf.set(partition, lastOffset + 1n);
+        const previous = advanced.find((a) => a.partition === partition);
+        if (previous === undefined) advanced.push({ payload, partition, last: lastOffset, live });
+        else {
+          previous.last = lastOffset;
+          previous.live ||= live;
+        }
+      }
     }
     if (advanced.length === 0) return;
     metrics?.batchSize.observe(consumed);
@@ -491,10 +519,7 @@ export class Executor {
           metrics?.commandLatency.observe(Number(nowNs - ctx.eventTime) / 1e9);
       }
     }
-    for (const a of advanced) {
-      this.next.set(a.partition, a.last + 1n);
-      a.payload.resolveOffset(a.last.toString());
-    }
+    for (const a of advanced) this.next.set(a.partition, a.last + 1n);
     metrics?.pending.set(0);
     this.commandsSinceSnapshot += consumed;
     this.updateRecovering();
@@ -502,9 +527,17 @@ export class Executor {
       this.commandsSinceSnapshot >= (this.options.snapshotEveryCommands ?? 50_000) ||
       Date.now() - this.lastSnapshotAt >= (this.options.snapshotEveryMs ?? 30_000)
     ) {
-      await this.takeSnapshot();
+      // The round is committed: a failed snapshot (a worker that crashed since the round) only
+      // postpones the cut; the journal is kept and the next round rebuilds the worker.
+      await this.takeSnapshot().catch((error: unknown) =>
+        this.logger.warn(
+          { err: error instanceof Error ? error.message : String(error) },
+          'executor snapshot postponed',
+        ),
+      );
     }
-    for (const a of advanced) await a.payload.heartbeat();
+    // kafkajs heartbeats on its own between fetches; a rebalance it reports is handled there.
+    await (advanced[0] as { payload: EachBatchPayload }).payload.heartbeat().catch(() => undefined);
   }
 
   /** Sends the batch's records to their workers and waits for every event; rebuilds crashed workers. */
@@ -662,6 +695,7 @@ export class Executor {
   }
 
   private fail(error: Error): void {
+    process.stderr.write(`DEBUGFAIL ${error.stack}\n`);
     if (this.failed !== undefined) return;
     this.failed = error;
     this.updateRecovering();
