@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { grpcHealth, orders } from '@meridian/contracts';
+import { admin, grpcHealth, orders } from '@meridian/contracts';
 import {
   AccountsRepository,
   ApiKeyHasher,
@@ -49,9 +49,9 @@ describe('order-gateway process', () => {
       child.kill('SIGKILL');
       await exited(child);
     }
-    const admin = await createPgPool({ ...testPgOptions(), maxConnections: 1 });
-    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await admin.close();
+    const pool = await createPgPool({ ...testPgOptions(), maxConnections: 1 });
+    await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await pool.close();
     const redis = new Redis(process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379');
     const keys = await redis.keys(`${redisPrefix}*`);
     if (keys.length > 0) await redis.del(...keys);
@@ -133,12 +133,32 @@ describe('order-gateway process', () => {
       name: 'p',
     });
     await new RiskLimitsRepository(db).upsert('acct-p', testRiskLimits());
-    await new ApiKeysRepository(db).insert({ ...issued, agentId: 'agent-p', role: 'trader' });
+    await new AccountsRepository(db).createAgent({
+      agentId: 'agent-admin',
+      accountId: 'acct-p',
+      name: 'admin',
+      role: 'admin',
+    });
+    await new ApiKeysRepository(db).insert({ ...issued, agentId: 'agent-admin', role: 'admin' });
     await db.close();
+
+    // The trader's key comes from AdminService in the process (same server, same pepper).
+    const adminClient = new admin.AdminServiceClient(address, credentials.createInsecure());
+    const adminMetadata = new Metadata();
+    adminMetadata.set('x-api-key', issued.plaintext);
+    const traderKey = await new Promise<admin.IssueApiKeyResponse>((resolve, reject) =>
+      adminClient.issueApiKey(
+        { agentId: 'agent-p', reason: 'process test' },
+        adminMetadata,
+        (error, response) => (error ? reject(error) : resolve(response)),
+      ),
+    );
+    adminClient.close();
+    expect(traderKey.role).toBe(admin.ApiKeyRole.TRADER);
 
     const client = new orders.OrderServiceClient(address, credentials.createInsecure());
     const metadata = new Metadata();
-    metadata.set('x-api-key', issued.plaintext);
+    metadata.set('x-api-key', traderKey.apiKey);
     const ack = await new Promise<orders.SubmitOrderResponse>((resolve, reject) =>
       client.submitOrder(
         orders.SubmitOrderRequest.fromPartial({

@@ -12,17 +12,26 @@ import {
   ApiKeyAuthenticator,
   ApplyOrderEventUseCase,
   CancelOrderUseCase,
+  CreateAccountUseCase,
+  CreateAgentUseCase,
   createOrderEventsConsumer,
   ExecutionReportHub,
   GetOrderUseCase,
+  GetRiskLimitsUseCase,
+  GetTradingStateUseCase,
   InstrumentCatalog,
+  IssueApiKeyUseCase,
   KafkaCommandPublisher,
   ListOpenOrdersUseCase,
   OrderEntryService,
   OrderGrpcServer,
   OrderTargetResolver,
   ReplaceOrderUseCase,
+  RevokeApiKeyUseCase,
   RiskLimitsCache,
+  RotateApiKeyUseCase,
+  SetRiskLimitsUseCase,
+  SetTradingStateUseCase,
   StreamExecutionReportsUseCase,
   SubmitOrderUseCase,
 } from '@meridian/orders-feature-gateway';
@@ -72,10 +81,13 @@ export async function buildGatewayRuntime(c: GatewayConnections): Promise<Gatewa
   const hub = new ExecutionReportHub();
   const eventLog = new OrderEventsRepository(db);
 
+  const hasher = new ApiKeyHasher(c.pepper);
+  const authenticator = new ApiKeyAuthenticator(new ApiKeysRepository(db), hasher, {
+    cacheTtlMs: config.authCacheTtlMs,
+  });
+
   const server = new OrderGrpcServer(
-    new ApiKeyAuthenticator(new ApiKeysRepository(db), new ApiKeyHasher(c.pepper), {
-      cacheTtlMs: config.authCacheTtlMs,
-    }),
+    authenticator,
     {
       submitOrder: new SubmitOrderUseCase(entry, catalog, limits),
       cancelOrder: new CancelOrderUseCase(entry, catalog, limits, targets),
@@ -85,6 +97,17 @@ export async function buildGatewayRuntime(c: GatewayConnections): Promise<Gatewa
       streamExecutionReports: new StreamExecutionReportsUseCase(entry, catalog, hub, eventLog, {
         maxBufferedEvents: config.maxStreamBuffer,
       }),
+      admin: {
+        createAccount: new CreateAccountUseCase(db),
+        createAgent: new CreateAgentUseCase(db),
+        issueApiKey: new IssueApiKeyUseCase(db, hasher),
+        rotateApiKey: new RotateApiKeyUseCase(db, hasher, authenticator),
+        revokeApiKey: new RevokeApiKeyUseCase(db, authenticator),
+        setRiskLimits: new SetRiskLimitsUseCase(db, limits),
+        getRiskLimits: new GetRiskLimitsUseCase(db),
+        setTradingState: new SetTradingStateUseCase(db, riskStore),
+        getTradingState: new GetTradingStateUseCase(db),
+      },
     },
     {
       logger: c.logger,

@@ -5,6 +5,8 @@
  * Each proto package is one namespace: `orders.OrderCommand` is `meridian.orders.v1.OrderCommand`.
  * A future v2 package gets its own namespace (e.g. `ordersV2`) next to the v1 one.
  */
+/** meridian.admin.v1: AdminService of the order gateway (accounts, agents, keys, limits, states). */
+export * as admin from './generated/meridian/admin/v1/admin_service';
 export * as analytics from './generated/meridian/analytics/v1/analytics';
 export * as common from './generated/meridian/common/v1/common';
 /** grpc.health.v1: the standard gRPC health checking protocol (vendored from grpc-proto). */

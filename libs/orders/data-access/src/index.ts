@@ -1,4 +1,5 @@
 export * from './accounts.repository';
+export * from './admin-audit.repository';
 export * from './api-key.hasher';
 export * from './api-keys.repository';
 export * from './executions.repository';

@@ -12,6 +12,12 @@ const stateRow = z.object({
   state: z.enum(TRADING_STATES),
 });
 
+const detailRow = z.object({
+  state: z.enum(TRADING_STATES),
+  reason: z.string(),
+  updated_at: z.date(),
+});
+
 export interface TradingStateEntry {
   readonly scope: TradingStateScope;
   /** '' for the global scope. */
@@ -30,11 +36,31 @@ export class TradingStatesRepository {
     return rows.map((row) => ({ scope: row.scope, scopeId: row.scope_id, state: row.state }));
   }
 
-  async set(entry: TradingStateEntry, reason = ''): Promise<void> {
-    await this.db.query(
-      `INSERT INTO trading_states (scope, scope_id, state, reason) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (scope, scope_id) DO UPDATE SET state = EXCLUDED.state, reason = EXCLUDED.reason, updated_at = now()`,
-      [entry.scope, entry.scopeId, entry.state, reason],
+  /** The state set on exactly this target with its reason; null when none was (ACTIVE). */
+  async get(
+    scope: TradingStateScope,
+    scopeId: string,
+  ): Promise<{ state: TradingState; reason: string; updatedAt: Date } | null> {
+    const { rows } = await this.db.query(
+      'SELECT state, reason, updated_at FROM trading_states WHERE scope = $1 AND scope_id = $2',
+      [scope, scopeId],
+      { rowSchema: detailRow },
     );
+    const row = rows[0];
+    return row === undefined
+      ? null
+      : { state: row.state, reason: row.reason, updatedAt: row.updated_at };
+  }
+
+  /** Sets a state and returns when it took effect (the database clock). */
+  async set(entry: TradingStateEntry, reason = ''): Promise<Date> {
+    const { rows } = await this.db.query(
+      `INSERT INTO trading_states (scope, scope_id, state, reason) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (scope, scope_id) DO UPDATE SET state = EXCLUDED.state, reason = EXCLUDED.reason, updated_at = now()
+       RETURNING updated_at`,
+      [entry.scope, entry.scopeId, entry.state, reason],
+      { rowSchema: z.object({ updated_at: z.date() }) },
+    );
+    return rows[0]?.updated_at ?? new Date();
   }
 }

@@ -368,7 +368,7 @@ describe('health and reflection', () => {
     }
   });
 
-  it('lists OrderService and Health through server reflection', async () => {
+  it('lists OrderService, AdminService and Health through server reflection', async () => {
     const reflectionProto = join(
       require.resolve('@grpc/reflection/package.json'),
       '..',
@@ -416,6 +416,7 @@ describe('health and reflection', () => {
       .parse(response);
     expect(parsed.list_services_response.service.map((s) => s.name).sort()).toEqual([
       'grpc.health.v1.Health',
+      'meridian.admin.v1.AdminService',
       'meridian.orders.v1.OrderService',
     ]);
   });

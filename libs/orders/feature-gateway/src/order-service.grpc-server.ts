@@ -1,4 +1,5 @@
 import {
+  admin,
   decodeStrict,
   grpcHealth,
   type MessageCodec,
@@ -19,7 +20,16 @@ import {
 } from '@grpc/grpc-js';
 import type { ApiKeyAuthenticator, Principal } from './api-key.authenticator';
 import type { CancelOrderUseCase } from './cancel-order.usecase';
+import type { CreateAccountUseCase } from './create-account.usecase';
+import type { CreateAgentUseCase } from './create-agent.usecase';
 import type { GetOrderUseCase } from './get-order.usecase';
+import type { GetRiskLimitsUseCase } from './get-risk-limits.usecase';
+import type { GetTradingStateUseCase } from './get-trading-state.usecase';
+import type { IssueApiKeyUseCase } from './issue-api-key.usecase';
+import type { RevokeApiKeyUseCase } from './revoke-api-key.usecase';
+import type { RotateApiKeyUseCase } from './rotate-api-key.usecase';
+import type { SetRiskLimitsUseCase } from './set-risk-limits.usecase';
+import type { SetTradingStateUseCase } from './set-trading-state.usecase';
 import { RequestMalformedError, RequestTooLargeError } from './gateway.error';
 import { type ErrorLogger, toGrpcError } from './grpc-error.mapper';
 import type { ListOpenOrdersUseCase } from './list-open-orders.usecase';
@@ -31,6 +41,7 @@ import type {
 import type { SubmitOrderUseCase } from './submit-order.usecase';
 
 const ORDER_SERVICE = 'meridian.orders.v1.OrderService';
+const ADMIN_SERVICE = 'meridian.admin.v1.AdminService';
 const HEALTH_SERVICE = 'grpc.health.v1.Health';
 
 /** The use cases the server dispatches to. */
@@ -42,6 +53,21 @@ export interface OrderServiceHandlers {
   readonly listOpenOrders: ListOpenOrdersUseCase;
   /** Without it StreamExecutionReports answers UNIMPLEMENTED. */
   readonly streamExecutionReports?: StreamExecutionReportsUseCase;
+  /** Without it AdminService is not served (UNIMPLEMENTED). */
+  readonly admin?: AdminServiceHandlers;
+}
+
+/** The AdminService use cases (each checks the admin role itself). */
+export interface AdminServiceHandlers {
+  readonly createAccount: CreateAccountUseCase;
+  readonly createAgent: CreateAgentUseCase;
+  readonly issueApiKey: IssueApiKeyUseCase;
+  readonly rotateApiKey: RotateApiKeyUseCase;
+  readonly revokeApiKey: RevokeApiKeyUseCase;
+  readonly setRiskLimits: SetRiskLimitsUseCase;
+  readonly getRiskLimits: GetRiskLimitsUseCase;
+  readonly setTradingState: SetTradingStateUseCase;
+  readonly getTradingState: GetTradingStateUseCase;
 }
 
 export interface OrderGrpcServerOptions {
@@ -53,7 +79,7 @@ export interface OrderGrpcServerOptions {
    * while the server listens, is not shutting down and this resolves true. Default: always.
    */
   readonly ready?: () => Promise<boolean>;
-  /** Serve grpc.reflection (v1 and v1alpha) for OrderService and Health. Default false. */
+  /** Serve grpc.reflection (v1 and v1alpha) for OrderService, AdminService and Health. Default false. */
   readonly reflection?: boolean;
 }
 
@@ -70,7 +96,7 @@ function apiKeyOf(metadata: Metadata): string | undefined {
 }
 
 /**
- * OrderService and grpc.health.v1.Health on a grpc-js Server, using the generated service
+ * OrderService, AdminService (when given) and grpc.health.v1.Health on a grpc-js Server, using the generated service
  * definitions (see docs/adr/0006-grpc-serving.md). Requests arrive as raw bytes and are decoded
  * strictly here, so malformed bytes become INVALID_ARGUMENT with a reason instead of grpc-js'
  * generic INTERNAL.
@@ -92,16 +118,22 @@ export class OrderGrpcServer {
       'grpc.keepalive_permit_without_calls': 1,
     });
     this.server.addService(this.rawRequests(orders.OrderServiceService), this.orderService());
+    if (handlers.admin !== undefined)
+      this.server.addService(
+        this.rawRequests(admin.AdminServiceService),
+        this.adminService(handlers.admin),
+      );
     this.server.addService(grpcHealth.HealthService, this.healthService());
     if (options.reflection === true) {
       // Descriptors for reflection only (ADR 0006); requests are decoded by the generated code.
-      const definitions = loadSync(
-        ['meridian/orders/v1/order_service.proto', 'grpc/health/v1/health.proto'],
-        { includeDirs: [PROTO_ROOT] },
-      );
-      new ReflectionService(definitions, { services: [ORDER_SERVICE, HEALTH_SERVICE] }).addToServer(
-        this.server,
-      );
+      const files = ['meridian/orders/v1/order_service.proto', 'grpc/health/v1/health.proto'];
+      const services = [ORDER_SERVICE, HEALTH_SERVICE];
+      if (handlers.admin !== undefined) {
+        files.push('meridian/admin/v1/admin_service.proto');
+        services.push(ADMIN_SERVICE);
+      }
+      const definitions = loadSync(files, { includeDirs: [PROTO_ROOT] });
+      new ReflectionService(definitions, { services }).addToServer(this.server);
     }
   }
 
@@ -201,6 +233,43 @@ export class OrderGrpcServer {
     };
   }
 
+  private adminService(h: AdminServiceHandlers): UntypedServiceImplementation {
+    const type = (name: string): string => `meridian.admin.v1.${name}`;
+    return {
+      createAccount: this.unary(admin.CreateAccountRequest, type('CreateAccountRequest'), (p, r) =>
+        h.createAccount.execute(p, r),
+      ),
+      createAgent: this.unary(admin.CreateAgentRequest, type('CreateAgentRequest'), (p, r) =>
+        h.createAgent.execute(p, r),
+      ),
+      issueApiKey: this.unary(admin.IssueApiKeyRequest, type('IssueApiKeyRequest'), (p, r) =>
+        h.issueApiKey.execute(p, r),
+      ),
+      rotateApiKey: this.unary(admin.RotateApiKeyRequest, type('RotateApiKeyRequest'), (p, r) =>
+        h.rotateApiKey.execute(p, r),
+      ),
+      revokeApiKey: this.unary(admin.RevokeApiKeyRequest, type('RevokeApiKeyRequest'), (p, r) =>
+        h.revokeApiKey.execute(p, r),
+      ),
+      setRiskLimits: this.unary(admin.SetRiskLimitsRequest, type('SetRiskLimitsRequest'), (p, r) =>
+        h.setRiskLimits.execute(p, r),
+      ),
+      getRiskLimits: this.unary(admin.GetRiskLimitsRequest, type('GetRiskLimitsRequest'), (p, r) =>
+        h.getRiskLimits.execute(p, r),
+      ),
+      setTradingState: this.unary(
+        admin.SetTradingStateRequest,
+        type('SetTradingStateRequest'),
+        (p, r) => h.setTradingState.execute(p, r),
+      ),
+      getTradingState: this.unary(
+        admin.GetTradingStateRequest,
+        type('GetTradingStateRequest'),
+        (p, r) => h.getTradingState.execute(p, r),
+      ),
+    };
+  }
+
   private streamExecutionReports(): handleServerStreamingCall<
     Buffer,
     orders.StreamExecutionReportsResponse
@@ -255,7 +324,11 @@ export class OrderGrpcServer {
     return {
       check: (call, callback) => {
         const service = call.request.service;
-        if (service !== '' && service !== ORDER_SERVICE) {
+        const known =
+          service === '' ||
+          service === ORDER_SERVICE ||
+          (service === ADMIN_SERVICE && this.handlers.admin !== undefined);
+        if (!known) {
           callback({ code: GrpcCode.NOT_FOUND, details: `unknown service ${service}` });
           return;
         }

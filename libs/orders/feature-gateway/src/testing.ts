@@ -1,4 +1,4 @@
-import { orders } from '@meridian/contracts';
+import { admin, orders } from '@meridian/contracts';
 import {
   AccountsRepository,
   OrderEventsRepository,
@@ -23,6 +23,15 @@ import { devBrokerControl } from '@meridian/kafka-dev-broker';
 import { dlqTopicOf } from '@meridian/contracts';
 import { credentials } from '@grpc/grpc-js';
 import { ApiKeyAuthenticator } from './api-key.authenticator';
+import { CreateAccountUseCase } from './create-account.usecase';
+import { CreateAgentUseCase } from './create-agent.usecase';
+import { GetRiskLimitsUseCase } from './get-risk-limits.usecase';
+import { GetTradingStateUseCase } from './get-trading-state.usecase';
+import { IssueApiKeyUseCase } from './issue-api-key.usecase';
+import { RevokeApiKeyUseCase } from './revoke-api-key.usecase';
+import { RotateApiKeyUseCase } from './rotate-api-key.usecase';
+import { SetRiskLimitsUseCase } from './set-risk-limits.usecase';
+import { SetTradingStateUseCase } from './set-trading-state.usecase';
 import { ApplyOrderEventUseCase } from './apply-order-event.usecase';
 import { ExecutionReportHub } from './execution-report.hub';
 import { createOrderEventsConsumer } from './order-events.consumer';
@@ -46,6 +55,8 @@ export interface TestGateway {
   readonly riskStore: PretradeRiskStore;
   readonly limitsCache: RiskLimitsCache;
   readonly client: orders.OrderServiceClient;
+  /** AdminService on the same server (admin keys only). */
+  readonly adminClient: admin.AdminServiceClient;
   /** Fan-out of execution reports to this gateway's open streams. */
   readonly hub: ExecutionReportHub;
   /** The events consumer's handler (log, risk, fan-out), for feeding reports without Kafka. */
@@ -64,6 +75,8 @@ export interface TestGatewayOptions {
   /** Health readiness of the gRPC server (default: always ready). */
   readonly ready?: () => Promise<boolean>;
   readonly reflection?: boolean;
+  /** TTL of the risk-limits cache (default 0: every order reads PostgreSQL). */
+  readonly limitsCacheTtlMs?: number;
 }
 
 export async function startTestGateway(
@@ -79,7 +92,10 @@ export async function startTestGateway(
   const catalog = new InstrumentCatalog();
   catalog.load(await new InstrumentsRepository(db).list());
   const riskStore = new PretradeRiskStore(stores.redis, { prefix: stores.redisPrefix });
-  const limitsCache = new RiskLimitsCache(new RiskLimitsRepository(db), 0);
+  const limitsCache = new RiskLimitsCache(
+    new RiskLimitsRepository(db),
+    options.limitsCacheTtlMs ?? 0,
+  );
   const kafka = createKafka({ brokers: kafkaBrokers(), clientId: `gw-test-${name}` });
   const producer = new KafkaProducer({ kafka });
   await producer.connect();
@@ -110,8 +126,9 @@ export async function startTestGateway(
     await consumer.start();
     await consumer.waitUntilReady();
   }
+  const authenticator = new ApiKeyAuthenticator(keys, hasher, { cacheTtlMs: 0 });
   const server = new OrderGrpcServer(
-    new ApiKeyAuthenticator(keys, hasher, { cacheTtlMs: 0 }),
+    authenticator,
     {
       submitOrder: new SubmitOrderUseCase(entry, catalog, limitsCache),
       cancelOrder: new CancelOrderUseCase(entry, catalog, limitsCache, targets),
@@ -123,6 +140,17 @@ export async function startTestGateway(
           ? {}
           : { maxBufferedEvents: options.maxBufferedEvents }),
       }),
+      admin: {
+        createAccount: new CreateAccountUseCase(db),
+        createAgent: new CreateAgentUseCase(db),
+        issueApiKey: new IssueApiKeyUseCase(db, hasher),
+        rotateApiKey: new RotateApiKeyUseCase(db, hasher, authenticator),
+        revokeApiKey: new RevokeApiKeyUseCase(db, authenticator),
+        setRiskLimits: new SetRiskLimitsUseCase(db, limitsCache),
+        getRiskLimits: new GetRiskLimitsUseCase(db),
+        setTradingState: new SetTradingStateUseCase(db, riskStore),
+        getTradingState: new GetTradingStateUseCase(db),
+      },
     },
     {
       logger: silent,
@@ -133,6 +161,7 @@ export async function startTestGateway(
   const port = await server.listen('127.0.0.1', 0);
   const address = `127.0.0.1:${port}`;
   const client = new orders.OrderServiceClient(address, credentials.createInsecure());
+  const adminClient = new admin.AdminServiceClient(address, credentials.createInsecure());
   const knownAccounts = new Set<string>();
   return {
     address,
@@ -140,6 +169,7 @@ export async function startTestGateway(
     riskStore,
     limitsCache,
     client,
+    adminClient,
     hub,
     applyEvent,
     async addAgent(agentId, accountId, role) {
@@ -148,7 +178,7 @@ export async function startTestGateway(
         await new RiskLimitsRepository(db).upsert(accountId, testRiskLimits());
         knownAccounts.add(accountId);
       }
-      await accounts.createAgent({ agentId, accountId, name: agentId });
+      await accounts.createAgent({ agentId, accountId, name: agentId, role });
       const issued = await hasher.issue();
       await keys.insert({
         keyId: issued.keyId,
@@ -161,6 +191,7 @@ export async function startTestGateway(
     },
     async close() {
       client.close();
+      adminClient.close();
       await server.close(1000);
       await consumer?.stop();
       await producer.close();
