@@ -2,7 +2,9 @@
 # Meridian developer entry point. `npm start` / `npm test` / `npm stop` call this.
 #
 #   up    bootstrap Node 24 + dependencies, check PostgreSQL and Redis, start the Kafka dev broker
-#         (background), apply migrations, run the platform smoke job
+#         (background), run the infrastructure smoke, then the trading demo (executor, order
+#         gateway, order-store as processes; a reference agent trades over gRPC). `up --serve`
+#         keeps the services running after the demo until Ctrl-C.
 #   test  bootstrap, then format check, lint (with module boundaries), typecheck, contract
 #         drift check and every test (unit + integration against the real PG/Redis/dev broker)
 #   down  stop the background Kafka dev broker
@@ -77,7 +79,8 @@ cmd_up() {
   ensure_dependencies
   ensure_services
   build_broker
-  tsx tools/scripts/platform-smoke.ts "$@"
+  tsx tools/scripts/platform-smoke.ts
+  tsx tools/scripts/platform-demo.ts "$@"
 }
 
 cmd_down() {

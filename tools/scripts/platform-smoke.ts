@@ -1,15 +1,13 @@
 /**
- * The platform's main job until the trading services land: brings up what the local stack needs
- * (Kafka dev broker with every registry topic, the `meridian` database and its migrations) and
- * proves the shared plumbing end to end, printing one line per check. `--serve` keeps the ops
+ * The infrastructure check `npm start` runs before the trading demo (`platform-demo.ts`): brings up
+ * what the local stack needs (Kafka dev broker with every registry topic, the `meridian` database
+ * and its migrations) and proves the shared plumbing end to end, printing one line per check. `--serve` keeps the ops
  * server (/metrics, /health/*) up afterwards until Ctrl-C.
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import { Client } from 'pg';
-import { allTopics, common, orders, Topics } from '@meridian/contracts';
-import { readDevBrokerState, startDevBroker } from '@meridian/kafka-dev-broker';
+import { common, orders, Topics } from '@meridian/contracts';
 import { createCache } from '@meridian/shared-cache';
 import {
   kafkaConfig,
@@ -36,43 +34,17 @@ import {
 } from '@meridian/shared-observability';
 import { createPgPool, runMigrations } from '@meridian/shared-persistence';
 import { createSecrets } from '@meridian/shared-secrets';
+import { ensureDatabase, ensureKafka } from './local-stack';
 
 const SERVICE = 'platform-smoke';
 const COMMANDS = 500;
-
-async function ensureBroker(): Promise<string[]> {
-  const running = readDevBrokerState();
-  if (running !== undefined) return running.bootstrap;
-  const broker = await startDevBroker({
-    detached: true,
-    brokerPortBase: 19092,
-    controlPort: 19099,
-    topics: allTopics().map(({ name, partitions, replicationFactor }) => ({
-      name,
-      partitions,
-      replicationFactor,
-    })),
-  });
-  return broker.bootstrap;
-}
-
-async function ensureDatabase(admin: { host: string; port: number; user: string }, name: string) {
-  const client = new Client({ ...admin, database: 'postgres' });
-  await client.connect();
-  try {
-    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    if (found.rowCount === 0) await client.query(`CREATE DATABASE "${name}"`);
-  } finally {
-    await client.end();
-  }
-}
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
 async function main(): Promise<void> {
-  const bootstrap = await ensureBroker();
+  const { bootstrap } = await ensureKafka();
   const env = {
     KAFKA_BROKERS: bootstrap.join(','),
     PGHOST: '127.0.0.1',
