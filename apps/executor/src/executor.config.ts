@@ -7,7 +7,12 @@ import {
   positiveInt,
   text,
 } from '@meridian/shared-config';
-import { DEFAULT_INSTRUMENTS_JSON, parseInstruments } from '@meridian/orders-feature-execution';
+import {
+  DEFAULT_INSTRUMENTS_JSON,
+  DEFAULT_TRADING_DAY_END_UTC,
+  parseInstruments,
+  parseTradingDayEnd,
+} from '@meridian/orders-feature-execution';
 import { type InstrumentSpec } from '@meridian/orders-domain';
 import { dlqTopicOf, Topics } from '@meridian/contracts';
 import { z } from 'zod';
@@ -28,6 +33,22 @@ const instruments = field<InstrumentSpec[]>(
   'a JSON array of {symbol, tickSize, lotSize, minPrice, maxPrice, currencyDecimals}',
 );
 
+const tradingDayEnd = field<string>(
+  'EXECUTOR_TRADING_DAY_END_UTC',
+  z.string().refine(
+    (value) => {
+      try {
+        parseTradingDayEnd(value);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    { message: 'a UTC time of day HH:MM or HH:MM:SS' },
+  ),
+  'a UTC time of day HH:MM or HH:MM:SS, e.g. 21:00',
+);
+
 /** The executor's configuration, validated at boot. */
 export const executorConfigSchema = {
   kafka: kafkaConfig({ clientId: 'executor' }),
@@ -46,6 +67,11 @@ export const executorConfigSchema = {
   transport: oneOf('EXECUTOR_TRANSPORT', ['ring', 'batch'])
     .default('ring')
     .describe('How records reach workers (ADR 0005).'),
+  tradingDayEndUtc: tradingDayEnd
+    .default(DEFAULT_TRADING_DAY_END_UTC)
+    .describe(
+      'End of the trading day (UTC): DAY orders of a book expire with its first command at or after it.',
+    ),
   snapshotDir: text('EXECUTOR_SNAPSHOT_DIR')
     .default('/var/lib/meridian/executor')
     .describe('Directory of the snapshot file (a persistent volume).'),

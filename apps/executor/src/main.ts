@@ -47,6 +47,7 @@ async function main(): Promise<void> {
     instruments: config.instruments,
     workers: config.workers,
     transport: config.transport,
+    tradingDayEndUtc: config.tradingDayEndUtc,
     snapshots: new FileSnapshotStore(config.snapshotDir, config.groupId),
     snapshotEveryCommands: config.snapshotEveryCommands,
     snapshotEveryMs: config.snapshotEveryMs,

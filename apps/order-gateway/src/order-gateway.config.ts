@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { Topics } from '@meridian/contracts';
 import type { InstrumentRecord } from '@meridian/orders-data-access';
+import { OrderIdGenerator } from '@meridian/orders-feature-gateway';
 import {
   boolean,
   duration,
@@ -105,6 +106,19 @@ export const orderGatewayConfigSchema = {
   authCacheTtlMs: positiveInt('GATEWAY_AUTH_CACHE_TTL_MS')
     .default('5000')
     .describe('How long an API-key verification is reused (a revocation takes this long).'),
+  nodeId: field(
+    'GATEWAY_NODE_ID',
+    z
+      .string()
+      .regex(/^(0|[1-9][0-9]?)$/)
+      .transform(Number)
+      .refine((n) => n <= 63),
+    'integer 0..63',
+  )
+    .default(String(OrderIdGenerator.nodeIdFromHostname()))
+    .describe(
+      'Node id 0..63 inside order ids; unique per replica (the pod ordinal). Default: a hash of the host name.',
+    ),
   drainDelayMs: duration('GATEWAY_DRAIN_DELAY')
     .default('5s')
     .describe('Pause between turning unready and draining (endpoint removal in Kubernetes).'),

@@ -176,7 +176,7 @@ describe('order-gateway process', () => {
         (error, response) => (error ? reject(error) : resolve(response)),
       ),
     );
-    expect(ack.orderId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(ack.orderId).toMatch(/^[1-9][0-9]{0,15}$/);
     client.close();
 
     // During the drain delay the process still listens but tells balancers to go away.

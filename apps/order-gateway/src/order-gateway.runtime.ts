@@ -25,6 +25,7 @@ import {
   ListOpenOrdersUseCase,
   OrderEntryService,
   OrderGrpcServer,
+  OrderIdGenerator,
   OrderTargetResolver,
   ReplaceOrderUseCase,
   RevokeApiKeyUseCase,
@@ -89,7 +90,12 @@ export async function buildGatewayRuntime(c: GatewayConnections): Promise<Gatewa
   const server = new OrderGrpcServer(
     authenticator,
     {
-      submitOrder: new SubmitOrderUseCase(entry, catalog, limits),
+      submitOrder: new SubmitOrderUseCase(
+        entry,
+        catalog,
+        limits,
+        new OrderIdGenerator(config.nodeId),
+      ),
       cancelOrder: new CancelOrderUseCase(entry, catalog, limits, targets),
       replaceOrder: new ReplaceOrderUseCase(entry, catalog, limits, targets),
       getOrder: new GetOrderUseCase(entry, ordersRepo),

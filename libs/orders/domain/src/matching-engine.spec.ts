@@ -186,6 +186,68 @@ describe('MatchingEngine', () => {
     expect(engine.snapshot('NOPE')).toBeUndefined();
   });
 
+  it('bounds the next GTD expiry and DAY presence cheaply, and rebuilds both on restore', () => {
+    const engine = new MatchingEngine([TEST_INSTRUMENT]);
+    const sink = new EventBuffer();
+    const book = engine.book(SYMBOL);
+    const resting = (orderId: number, tif: 'GTD' | 'DAY', expireAt?: number): EngineCommand => ({
+      type: 'new',
+      symbol: SYMBOL,
+      orderId,
+      account: 1,
+      side: 'buy',
+      orderType: 'limit',
+      price: 9_000 + orderId,
+      quantity: 1,
+      tif,
+      expireAt,
+    });
+    const gtd = (orderId: number, expireAt: number): EngineCommand =>
+      resting(orderId, 'GTD', expireAt);
+    const expired = (): [string, number, number][] =>
+      sink.events().map((e) => [e.type, e.type === 'expired' ? e.orderId : -1, e.seq]);
+    expect([book?.nextExpiry, book?.mayHaveDayOrders, book?.clock]).toEqual([Infinity, false, 0]);
+    engine.process(gtd(1, 500), sink);
+    engine.process(gtd(2, 300), sink);
+    engine.process(resting(3, 'DAY'), sink);
+    expect([book?.nextExpiry, book?.mayHaveDayOrders]).toEqual([300, true]);
+    // A cancel leaves the bound low (a lower bound): the next scan finds nothing and raises it.
+    engine.process({ type: 'cancel', symbol: SYMBOL, orderId: 2 }, sink);
+    expect(book?.nextExpiry).toBe(300);
+    sink.clear();
+    engine.process({ type: 'expire', symbol: SYMBOL, now: 299 }, sink);
+    expect([sink.length, book?.clock, book?.nextExpiry]).toEqual([0, 299, 300]);
+    engine.process({ type: 'expire', symbol: SYMBOL, now: 300 }, sink);
+    expect([sink.length, book?.nextExpiry]).toEqual([0, 500]);
+
+    const snapshot = engine.snapshot(SYMBOL) as BookSnapshot;
+    const copy = new MatchingEngine([TEST_INSTRUMENT]);
+    copy.restore(JSON.parse(JSON.stringify(snapshot)) as BookSnapshot);
+    const restored = copy.book(SYMBOL);
+    expect([restored?.clock, restored?.nextExpiry, restored?.mayHaveDayOrders]).toEqual([
+      300,
+      500,
+      true,
+    ]);
+
+    engine.process({ type: 'expire', symbol: SYMBOL, now: 400, endOfDay: true }, sink);
+    expect(expired()).toEqual([['expired', 3, 5]]);
+    expect([book?.nextExpiry, book?.mayHaveDayOrders]).toEqual([500, false]);
+    sink.clear();
+    engine.process({ type: 'expire', symbol: SYMBOL, now: 500 }, sink);
+    expect(expired()).toEqual([['expired', 1, 6]]);
+    expect([book?.nextExpiry, book?.mayHaveDayOrders, book?.orderCount]).toEqual([
+      Infinity,
+      false,
+      0,
+    ]);
+    // The fast path still refuses time going backwards.
+    sink.clear();
+    engine.process({ type: 'expire', symbol: SYMBOL, now: 499 }, sink);
+    expect(sink.event(0)).toMatchObject({ type: 'rejected', reason: 'INVALID_TIME' });
+    expect(book?.clock).toBe(500);
+  });
+
   it('refuses duplicate symbols at construction', () => {
     expect(() => new MatchingEngine([TEST_INSTRUMENT, TEST_INSTRUMENT])).toThrow(
       InstrumentConfigError,

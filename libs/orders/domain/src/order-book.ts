@@ -148,6 +148,14 @@ export class OrderBook {
   private seq = 0;
   private priority = 0;
   private now = 0;
+  /**
+   * Lower bound of the earliest `expireAt` among live GTD orders (Infinity: none). Raised only by
+   * an expire scan (which sees every order); cancels and fills leave it low, which at worst costs
+   * one scan that finds nothing due. Derived state: rebuilt on restore, never snapshotted.
+   */
+  private gtdBound = Infinity;
+  /** A DAY order may be live (cleared by an end-of-day scan). Derived like `gtdBound`. */
+  private dayLive = false;
   private tradeHi = 0;
   private tradeLo = Infinity;
 
@@ -217,6 +225,24 @@ export class OrderBook {
   /** Number of live orders (resting and waiting stops). */
   get orderCount(): number {
     return this.ids.size;
+  }
+
+  /** The book's clock: the `now` of the last accepted `expire` (0 before any). */
+  get clock(): number {
+    return this.now;
+  }
+
+  /**
+   * No GTD order can expire before this time (Infinity when none is live): a caller driving the
+   * clock only needs to issue `expire` once its time reaches it. A lower bound, never late.
+   */
+  get nextExpiry(): number {
+    return this.gtdBound;
+  }
+
+  /** False when no DAY order is live, so an end-of-day `expire` would expire nothing. */
+  get mayHaveDayOrders(): boolean {
+    return this.dayLive;
   }
 
   // ---------------------------------------------------------------- commands
@@ -328,6 +354,8 @@ export class OrderBook {
     this.oPeak[slot] = peak;
     this.oCum[slot] = 0;
     this.oExpire[slot] = expireAt;
+    if (expireAt < this.gtdBound) this.gtdBound = expireAt;
+    if (tif === TIF_DAY) this.dayLive = true;
     this.oSeq[slot] = 0;
     this.oSide[slot] = side;
     this.oType[slot] = type;
@@ -463,14 +491,22 @@ export class OrderBook {
     if (endOfDay !== undefined && endOfDay !== true && endOfDay !== false)
       return this.reject(sink, REQ_EXPIRE, NaN, R.INVALID_COMMAND);
     this.now = now;
+    // Nothing can be due: only the clock moves (callers may drive it with every command).
+    if (now < this.gtdBound && (endOfDay !== true || !this.dayLive)) return;
     const due: number[] = [];
+    let bound = Infinity;
+    let dayLive = false;
     for (let slot = 0; slot < this.capacity; slot++) {
       const state = this.oState[slot]!;
       if (state !== S_RESTING && state !== S_STOP) continue;
       const tif = this.oTif[slot]!;
       if ((tif === TIF_GTD && this.oExpire[slot]! <= now) || (tif === TIF_DAY && endOfDay === true))
         due.push(slot);
+      else if (tif === TIF_GTD) bound = Math.min(bound, this.oExpire[slot]!);
+      else if (tif === TIF_DAY) dayLive = true;
     }
+    this.gtdBound = bound;
+    this.dayLive = dayLive;
     // Slots depend on allocation history; priority numbers do not (they survive snapshot/restore).
     due.sort((a, b) => this.oSeq[a]! - this.oSeq[b]!);
     for (const slot of due) {
@@ -567,6 +603,8 @@ export class OrderBook {
     this.seq = snap.seq;
     this.priority = snap.priority;
     this.now = snap.now;
+    this.gtdBound = Infinity;
+    this.dayLive = false;
     this.tradeHi = 0;
     this.tradeLo = Infinity;
     this.queueHead = this.queueTail = 0;
@@ -593,6 +631,9 @@ export class OrderBook {
         this.oPeak[slot] = o.displayQuantity ?? 0;
         this.oCum[slot] = o.cum;
         this.oExpire[slot] = o.expireAt ?? NaN;
+        if (o.tif === 'GTD' && o.expireAt !== null && o.expireAt < this.gtdBound)
+          this.gtdBound = o.expireAt;
+        if (o.tif === 'DAY') this.dayLive = true;
         this.oSeq[slot] = o.priority;
         this.oState[slot] = state;
         this.ids.set(o.orderId, slot);

@@ -6,6 +6,7 @@ import {
   type InstrumentSpec,
   MatchingEngine,
   type NewOrderCommand,
+  type OrderBook,
   ORDER_TYPES,
   type ReplaceCommand,
   SIDES,
@@ -24,6 +25,10 @@ import {
   RecordBuffer,
   REQUEST,
 } from './record-layout';
+import { DEFAULT_TRADING_DAY_END_UTC, nextTradingDayEnd, parseTradingDayEnd } from './trading-day';
+
+/** TIF byte of GTD in command records (TIME_IN_FORCES order). */
+const TIF_GTD = TIME_IN_FORCES.indexOf('GTD');
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -31,11 +36,23 @@ function orUndefined(value: number): number | undefined {
   return Number.isNaN(value) ? undefined : value;
 }
 
+export interface EngineWorkerOptions {
+  /** End of the trading day, ms after UTC midnight (`parseTradingDayEnd`). Default 21:00. */
+  readonly tradingDayEndMs?: number;
+}
+
 /**
  * The inside of one worker thread: a MatchingEngine over the symbols this worker owns, fed with
  * command records and answering with event records. No I/O and no clock, so the same records
  * always give the same events (the executor's recovery relies on it). Command objects are
  * reused: nothing is allocated per command.
+ *
+ * Time comes from the records: a command's event time (`CS.AT`, the gateway's publish time)
+ * drives its book's clock. Before the command applies, if that time reached the book's next GTD
+ * expiry or the end of the trading day, the engine's `expire` runs with it, so the Expired
+ * events come first on the book's sequence, tagged with the command. The book's clock is the
+ * engine's `now` (in the book snapshot): an older timestamp never moves it back, and the
+ * trading-day boundary is derived from it, so a restored book decides exactly as the live one.
  */
 export class EngineWorkerCore {
   /** Event records of the commands processed since the caller last cleared it. */
@@ -46,6 +63,11 @@ export class EngineWorkerCore {
   private readonly symbolOf: (string | undefined)[];
   /** Engine book index -> global symbol index. */
   private readonly globalOfBook: Int32Array;
+  /** Global symbol index -> its book (owned ones only). */
+  private readonly bookOf: (OrderBook | undefined)[];
+  /** Global symbol index -> the first end of a trading day after the book's clock (Unix ms). */
+  private readonly dayEnd: Float64Array;
+  private readonly dayEndMs: number;
   private readonly newCmd: Mutable<NewOrderCommand> = {
     type: 'new',
     symbol: '',
@@ -68,7 +90,11 @@ export class EngineWorkerCore {
    * @param instruments every instrument of the pool, in pool order (records name them by index)
    * @param owned global indexes of the symbols this worker matches
    */
-  constructor(instruments: readonly InstrumentSpec[], owned: readonly number[]) {
+  constructor(
+    instruments: readonly InstrumentSpec[],
+    owned: readonly number[],
+    options: EngineWorkerOptions = {},
+  ) {
     const specs = owned.map((i) => {
       const spec = instruments[i];
       if (spec === undefined) throw new RangeError(`no instrument #${i}`);
@@ -81,6 +107,12 @@ export class EngineWorkerCore {
       this.symbolOf[global] = specs[book]?.symbol;
       this.globalOfBook[book] = global;
     });
+    this.dayEndMs = options.tradingDayEndMs ?? parseTradingDayEnd(DEFAULT_TRADING_DAY_END_UTC);
+    this.bookOf = this.symbolOf.map((symbol) =>
+      symbol === undefined ? undefined : this.engine.book(symbol),
+    );
+    this.dayEnd = new Float64Array(instruments.length).fill(Infinity);
+    this.resetDayEnds();
   }
 
   /** Runs `count` command records of `f64`/`u8` from record `from`, appending events to `out`. */
@@ -110,6 +142,14 @@ export class EngineWorkerCore {
     if (symbol === undefined)
       throw new RangeError(`symbol #${f64[base + CS.SYMBOL]} is not owned by this worker`);
     const sink = this.sink;
+    const at = f64[base + CS.AT] ?? NaN;
+    if (at > 0 && kind !== CMD_KIND.EXPIRE)
+      this.advanceClock(
+        f64[base + CS.SYMBOL] ?? -1,
+        symbol,
+        at,
+        kind === CMD_KIND.NEW && u8[byte + CB.TIF] === TIF_GTD,
+      );
     switch (kind) {
       case CMD_KIND.NEW: {
         const c = this.newCmd;
@@ -148,11 +188,12 @@ export class EngineWorkerCore {
         break;
       }
       case CMD_KIND.EXPIRE: {
-        const c = this.expireCmd;
-        c.symbol = symbol;
-        c.now = f64[base + CS.TIME] ?? NaN;
-        c.endOfDay = f64[base + CS.DISPLAY] === 1;
-        this.engine.process(c, sink);
+        const global = f64[base + CS.SYMBOL] ?? -1;
+        const now = f64[base + CS.TIME] ?? NaN;
+        // Crossing a trading-day boundary always ends the day, so the boundary stays derivable
+        // from the clock alone (a restored book must decide like this one).
+        this.expire(symbol, now, f64[base + CS.DISPLAY] === 1 || now >= (this.dayEnd[global] ?? 0));
+        this.resetDayEnd(global);
         break;
       }
       case CMD_KIND.REJECT: {
@@ -189,6 +230,44 @@ export class EngineWorkerCore {
   /** Restores books (each must be an owned symbol); throws BookSnapshotError on a bad one. */
   restore(books: readonly BookSnapshot[]): void {
     for (const book of books) this.engine.restore(book);
+    this.resetDayEnds();
+  }
+
+  /**
+   * Moves a book's clock to `at` if that is later (max: an older timestamp changes nothing),
+   * expiring what is due first. The common case is two comparisons against cached bounds; the
+   * engine scans the book only when a GTD expiry or the end of the day was reached.
+   */
+  private advanceClock(global: number, symbol: string, at: number, gtdNew: boolean): void {
+    const book = this.bookOf[global];
+    // The clock only moves forward, and only to a time the engine accepts (a safe integer).
+    if (book === undefined || !(at > book.clock) || !Number.isSafeInteger(at)) return;
+    if (at >= (this.dayEnd[global] ?? Infinity)) {
+      this.expire(symbol, at, true);
+      this.dayEnd[global] = nextTradingDayEnd(at, this.dayEndMs);
+    } else if (at >= book.nextExpiry || gtdNew) {
+      // A new GTD order is checked against the command's time: an expiry already past is
+      // rejected (INVALID_EXPIRY) instead of resting until the next command. Nothing due: the
+      // engine only moves its clock (no scan).
+      this.expire(symbol, at, false);
+    }
+  }
+
+  private expire(symbol: string, now: number, endOfDay: boolean): void {
+    const c = this.expireCmd;
+    c.symbol = symbol;
+    c.now = now;
+    c.endOfDay = endOfDay;
+    this.engine.process(c, this.sink);
+  }
+
+  private resetDayEnds(): void {
+    for (let global = 0; global < this.bookOf.length; global++) this.resetDayEnd(global);
+  }
+
+  private resetDayEnd(global: number): void {
+    const book = this.bookOf[global];
+    if (book !== undefined) this.dayEnd[global] = nextTradingDayEnd(book.clock, this.dayEndMs);
   }
 
   private drain(tag: number): void {

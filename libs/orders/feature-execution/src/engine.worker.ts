@@ -26,7 +26,9 @@ const init = parseWorkerInit(workerData);
 if (parentPort === null) throw new Error('engine.worker.ts must run in a worker thread');
 const port: MessagePort = parentPort;
 
-const core = new EngineWorkerCore(init.instruments, init.owned);
+const core = new EngineWorkerCore(init.instruments, init.owned, {
+  tradingDayEndMs: init.tradingDayEndMs,
+});
 /** Records processed between two flushes of the event ring (bounds event latency). */
 const CHUNK = 256;
 /** Longest sleep on an empty ring: bounds how late a control message is seen. */

@@ -60,6 +60,15 @@ export type Translation =
 
 const ORDER_ID = /^[1-9][0-9]{0,15}$/;
 
+/**
+ * Unix nanoseconds -> the engine's clock unit, milliseconds (nanoseconds are not safe
+ * integers); NaN when absent, not positive or out of range.
+ */
+function engineTime(nanos: bigint): number {
+  const ms = nanos / 1_000_000n;
+  return ms > 0n && ms <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(ms) : NaN;
+}
+
 function parseOrderId(text: string): number {
   if (!ORDER_ID.test(text)) return NaN;
   const n = Number(text);
@@ -223,6 +232,7 @@ export class ExecutionTranslator {
     f[at + CS.QUANTITY] = NaN;
     f[at + CS.DISPLAY] = NaN;
     f[at + CS.TIME] = NaN;
+    f[at + CS.AT] = engineTime(command.publishedAtUnixNanos);
     const reject = (request: number, reason: number): Translation => {
       out.u8[b + CB.KIND] = CMD_KIND.REJECT;
       out.u8[b + CB.REQUEST] = request;
@@ -269,9 +279,8 @@ export class ExecutionTranslator {
           return reject(request, R.INVALID_DISPLAY_QUANTITY);
         if (display?.ok === true) f[at + CS.DISPLAY] = display.value;
         if (o.expireAtUnixNanos !== 0n) {
-          // The engine's clock is in milliseconds (nanoseconds are not safe integers).
-          const ms = o.expireAtUnixNanos / 1_000_000n;
-          f[at + CS.TIME] = ms > 0n && ms <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(ms) : -1;
+          const ms = engineTime(o.expireAtUnixNanos);
+          f[at + CS.TIME] = Number.isNaN(ms) ? -1 : ms;
         }
         return { kind: 'record', symbolIndex };
       }
@@ -503,6 +512,8 @@ export class ExecutionTranslator {
       case 'expired':
         send({
           ...eventBase(orders.OrderStatus.EXPIRED),
+          // The clock expired it, not the command whose time moved the clock (even one naming it).
+          commandId: '',
           event: {
             $case: 'expired',
             value: {

@@ -7,6 +7,10 @@ const EXECUTOR_INSTRUMENTS_INVALID = errorCode(
 );
 const EXECUTOR_SNAPSHOT_INVALID = errorCode('EXECUTOR_SNAPSHOT_INVALID', 'SnapshotInvalidError');
 const EXECUTOR_POOL_CLOSED = errorCode('EXECUTOR_POOL_CLOSED', 'WorkerPoolClosedError');
+const EXECUTOR_TRADING_DAY_INVALID = errorCode(
+  'EXECUTOR_TRADING_DAY_INVALID',
+  'TradingDayConfigError',
+);
 
 /** A worker thread died (uncaught exception, engine corruption, OOM) with work in flight. */
 export class WorkerCrashedError extends MeridianError {
@@ -51,5 +55,15 @@ export class WorkerPoolClosedError extends MeridianError {
 
   constructor() {
     super('worker pool is closed');
+  }
+}
+
+/** The configured end of the trading day (EXECUTOR_TRADING_DAY_END_UTC) is not a time of day. */
+export class TradingDayConfigError extends MeridianError {
+  readonly code = EXECUTOR_TRADING_DAY_INVALID;
+  readonly category = 'invalid-argument' as const;
+
+  constructor(message: string) {
+    super(`trading day end invalid: ${message}`);
   }
 }

@@ -211,6 +211,127 @@ describe('Executor against the Kafka dev broker', () => {
     }
   });
 
+  it('rebuilds one crashed worker without re-applying the batch of the worker that did not crash', async () => {
+    const topics = await createExecutorTopics('exec-crash-one');
+    const commands = commandFlow(800, 14);
+    const expected = [...referenceCounts(commands).values()].reduce((a, b) => a + b, 0);
+    await produceCommands(kafka, topics.commands, commands.slice(0, 400));
+    const executor = await startExecutor(topics, uniqueName('exec-crash-one'));
+    try {
+      await waitUntil(async () => (await messagesIn(topics.events)) > 200, 'first half');
+      // Only worker 0 dies, while idle: the next round reaches worker 1 normally, and worker 0
+      // is rebuilt and sent its share again. Worker 1's share must not be sent twice.
+      executor.crashWorker(0);
+      await sleep(500);
+      await produceCommands(kafka, topics.commands, commands.slice(400));
+      await waitUntil(
+        async () =>
+          (await messagesIn(topics.events)) + (await messagesIn(topics.trades)) >= expected,
+        'all events',
+      );
+      await sleep(1000); // anything beyond the expected count would show up by now
+      const [events, trades] = await Promise.all([
+        collectTopic(kafka, topics.events, () => false, 3000),
+        collectTopic(kafka, topics.trades, () => false, 3000),
+      ]);
+      expect(executor.workerRestarts).toBe(1);
+      expect(distinctCount(events, trades)).toBe(expected);
+      expect(executor.isReady()).toBe(true);
+    } finally {
+      await executor.stop();
+    }
+  });
+
+  it("expires GTD and DAY orders by the commands' publish times, across a restart from the snapshot", async () => {
+    const topics = await createExecutorTopics('exec-expiry');
+    const store = new MemorySnapshotStore();
+    const groupId = uniqueName('exec-expiry');
+    const t0 = Date.parse('2026-03-02T10:00:00Z');
+    const ns = (ms: number): bigint => BigInt(ms) * 1_000_000n;
+    const order = (
+      i: number,
+      side: common.Side,
+      price: string,
+      quantity: string,
+      tif: orders.TimeInForce,
+      publishedAt: number,
+      expireAt = 0,
+    ): orders.OrderCommand => ({
+      commandId: `exp-${i}`,
+      accountId: `acct-${i}`,
+      agentId: `agent-${i}`,
+      symbol: 'AAA',
+      clientOrderId: `c-${i}`,
+      orderId: String(i),
+      receivedAtUnixNanos: ns(publishedAt),
+      publishedAtUnixNanos: ns(publishedAt),
+      command: {
+        $case: 'newOrder',
+        value: {
+          side,
+          orderType: orders.OrderType.LIMIT,
+          timeInForce: tif,
+          quantity: { value: quantity },
+          limitPrice: { value: price },
+          stopPrice: undefined,
+          displayQuantity: undefined,
+          postOnly: false,
+          selfTradePrevention: 0,
+          expireAtUnixNanos: expireAt === 0 ? 0n : ns(expireAt),
+        },
+      },
+    });
+    const { GTD, DAY, GTC } = orders.TimeInForce;
+    let executor = await startExecutor(topics, groupId, store);
+    try {
+      await produceCommands(kafka, topics.commands, [
+        order(1, common.Side.SELL, '100.00', '5', GTD, t0, t0 + 60_000),
+        order(2, common.Side.SELL, '100.00', '5', DAY, t0 + 1),
+        order(3, common.Side.SELL, '101.00', '5', GTC, t0 + 2),
+      ]);
+      await waitUntil(async () => (await messagesIn(topics.events)) >= 3, 'three accepts');
+      await executor.snapshotNow();
+      await executor.stop();
+      // The new process restores the books (with their clocks) and the expiries still happen.
+      executor = await startExecutor(topics, groupId, store);
+      await produceCommands(kafka, topics.commands, [
+        order(4, common.Side.BUY, '100.00', '1', GTC, t0 + 60_000),
+        {
+          ...order(5, common.Side.BUY, '1', '1', GTC, Date.parse('2026-03-02T21:00:00Z')),
+          orderId: '3',
+          command: { $case: 'cancelOrder', value: { origClientOrderId: '' } },
+        },
+      ]);
+      await waitUntil(async () => (await messagesIn(topics.events)) >= 9, 'expiries');
+      const events = [
+        ...eventsById(
+          await collectTopic(kafka, topics.events, (m) => m.length >= 9, 10_000),
+        ).values(),
+      ]
+        .map((l) => (l[0] as { event: orders.OrderEvent }).event)
+        .sort((a, b) => Number(a.sequence - b.sequence));
+      expect(
+        events.map(
+          (e) =>
+            `${e.sequence} ${e.orderId} ${e.event?.$case ?? ''} ${e.commandId || '-'} ${e.eventTimeUnixNanos - ns(t0)}`,
+        ),
+      ).toEqual([
+        '1 1 accepted exp-1 0',
+        '2 2 accepted exp-2 1000000',
+        '3 3 accepted exp-3 2000000',
+        '4 1 expired - 60000000000',
+        '5 4 accepted exp-4 60000000000',
+        '7 2 partiallyFilled - 60000000000',
+        '8 4 filled exp-4 60000000000',
+        '9 2 expired - 39600000000000',
+        '10 3 canceled exp-5 39600000000000',
+      ]);
+      expect(executor.isReady()).toBe(true);
+    } finally {
+      await executor.stop();
+    }
+  });
+
   it('cancels the open orders of a halted account and rejects everything but cancels under a global halt', async () => {
     const topics = await createExecutorTopics('exec-risk');
     const store = new MemorySnapshotStore();

@@ -22,6 +22,7 @@ import { WorkerCrashedError } from './execution.error';
 import { type ExecutorMetrics } from './executor-metrics';
 import { CMD_SLOTS, ES, EVT_SLOTS, RecordBuffer } from './record-layout';
 import { type ExecutorSnapshot, type SnapshotStore } from './snapshot-store';
+import { DEFAULT_TRADING_DAY_END_UTC, parseTradingDayEnd } from './trading-day';
 import { WorkerPool } from './worker-pool';
 import { type WorkerTransportKind } from './worker-protocol';
 
@@ -32,6 +33,11 @@ export interface ExecutorOptions {
   readonly instruments: readonly InstrumentSpec[];
   readonly workers: number;
   readonly transport?: WorkerTransportKind;
+  /**
+   * End of the trading day, UTC `HH:MM[:SS]` (EXECUTOR_TRADING_DAY_END_UTC), default 21:00: the
+   * first command of a book at or after it expires the book's DAY orders. Validated here.
+   */
+  readonly tradingDayEndUtc?: string;
   readonly snapshots: SnapshotStore;
   /** Take a snapshot after this many applied commands (default 50,000) ... */
   readonly snapshotEveryCommands?: number;
@@ -124,6 +130,7 @@ export class Executor {
   private stopping = false;
   private failed: Error | undefined;
   private readonly dedupWindow: number;
+  private readonly tradingDayEndMs: number;
   private restarts = 0;
   /** Fetched batches waiting for the next round, and how many commands they hold. */
   private readonly queue: { payload: EachBatchPayload; count: number; release: () => void }[] = [];
@@ -143,6 +150,9 @@ export class Executor {
     this.logger = options.logger ?? silentLogger;
     this.dedupWindow = options.dedupWindow ?? 100_000;
     this.maxBufferedCommands = options.maxBufferedCommands ?? 20_000;
+    this.tradingDayEndMs = parseTradingDayEnd(
+      options.tradingDayEndUtc ?? DEFAULT_TRADING_DAY_END_UTC,
+    );
     this.state = new ExecutionState(this.dedupWindow);
     this.translator = new ExecutionTranslator(options.instruments, this.state);
   }
@@ -174,6 +184,7 @@ export class Executor {
       instruments: this.options.instruments,
       workers: this.options.workers,
       transport: this.options.transport ?? 'ring',
+      tradingDayEndMs: this.tradingDayEndMs,
       onEvent: (w, f64, _u8, base) => {
         if (!this.discarding[w]) this.batchEvents[w]?.appendFrom(f64, base / EVT_SLOTS, 1);
       },
@@ -547,10 +558,10 @@ export class Executor {
     let inFlight = 0;
     for (const b of this.batchCommands) inFlight += b.count;
     metrics?.inFlight.set(inFlight);
+    let pending: number[] = [];
+    for (let w = 0; w < pool.workerCount; w++)
+      if ((this.batchCommands[w]?.count ?? 0) > 0) pending.push(w);
     for (let attempt = 0; ; attempt++) {
-      const pending: number[] = [];
-      for (let w = 0; w < pool.workerCount; w++)
-        if ((this.batchCommands[w]?.count ?? 0) > 0) pending.push(w);
       const results = await Promise.allSettled(
         pending.map(async (w) => {
           if (!pool.isAlive(w)) throw new WorkerCrashedError(w, new Error('not running'));
@@ -567,6 +578,10 @@ export class Executor {
         throw error;
       }
       for (const w of crashed) await this.rebuildWorker(w);
+      // Only the rebuilt workers get their share again: the others applied theirs (their events
+      // are in batchEvents), and sending it twice would apply it twice. One that died after
+      // answering is found dead by the next round and rebuilt from the journal, this batch included.
+      pending = crashed;
     }
     metrics?.inFlight.set(0);
   }
@@ -695,7 +710,6 @@ export class Executor {
   }
 
   private fail(error: Error): void {
-    process.stderr.write(`DEBUGFAIL ${error.stack}\n`);
     if (this.failed !== undefined) return;
     this.failed = error;
     this.updateRecovering();

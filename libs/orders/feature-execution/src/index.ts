@@ -8,5 +8,6 @@ export * from './instruments.config';
 export * from './record-layout';
 export * from './snapshot-store';
 export * from './spsc-ring';
+export * from './trading-day';
 export * from './worker-pool';
 export type { WorkerTransportKind } from './worker-protocol';

@@ -7,8 +7,8 @@
  * Absent optional numbers (a market order's price) are NaN.
  */
 
-/** Float64 slots per command record (80 bytes). */
-export const CMD_SLOTS = 10;
+/** Float64 slots per command record (88 bytes). */
+export const CMD_SLOTS = 11;
 /** Float64 slots per event record (104 bytes). */
 export const EVT_SLOTS = 13;
 
@@ -40,6 +40,11 @@ export const CS = {
   DISPLAY: 8,
   /** GTD expiry for `new`, `now` for `expire` (1 in DISPLAY means end of day). */
   TIME: 9,
+  /**
+   * Event time of the command in Unix ms (the gateway's publish time), NaN or 0 for none. It
+   * drives the book's clock: DAY/GTD orders due by then expire before the command applies.
+   */
+  AT: 10,
 } as const;
 
 export const CMD_KIND = {

@@ -16,6 +16,7 @@ import {
   RecordBuffer,
 } from './record-layout';
 import { SpscRing } from './spsc-ring';
+import { DEFAULT_TRADING_DAY_END_UTC, parseTradingDayEnd } from './trading-day';
 import { type WorkerInit, type WorkerReply, type WorkerTransportKind } from './worker-protocol';
 
 /** Called for every event record, in the order its worker produced it. `base` is its first Float64 slot. */
@@ -37,6 +38,8 @@ export interface WorkerPoolOptions {
   readonly ringCapacity?: number;
   /** Spin iterations of a worker on an empty ring before it sleeps. Default 2000. */
   readonly spin?: number;
+  /** End of the trading day in ms after UTC midnight (`parseTradingDayEnd`). Default 21:00. */
+  readonly tradingDayEndMs?: number;
   readonly onEvent: EventRecordHandler;
   /** A worker died; the pool already failed its pending work. Restart it with `restartWorker`. */
   readonly onWorkerExit?: (worker: number, error: WorkerCrashedError) => void;
@@ -266,6 +269,8 @@ export class WorkerPool {
       instruments: this.options.instruments,
       owned: w.owned,
       spin: this.spin,
+      tradingDayEndMs:
+        this.options.tradingDayEndMs ?? parseTradingDayEnd(DEFAULT_TRADING_DAY_END_UTC),
     };
     let init: WorkerInit;
     if (this.transport === 'ring') {

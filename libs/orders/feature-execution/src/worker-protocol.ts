@@ -12,6 +12,8 @@ export type WorkerInit = {
   readonly owned: readonly number[];
   /** Ring transport: spin iterations before sleeping on an empty command ring. */
   readonly spin: number;
+  /** End of the trading day, ms after UTC midnight (DAY orders expire there). */
+  readonly tradingDayEndMs: number;
 } & (
   | {
       readonly transport: 'ring';
@@ -35,6 +37,7 @@ const common = {
   instruments: z.array(instrumentSchema),
   owned: z.array(z.number().int().nonnegative()),
   spin: z.number().int().nonnegative(),
+  tradingDayEndMs: z.number().int().min(0).max(86_399_999),
 };
 
 const initSchema = z.discriminatedUnion('transport', [

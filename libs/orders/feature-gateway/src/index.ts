@@ -31,3 +31,4 @@ export * from './set-risk-limits.usecase';
 export * from './set-trading-state.usecase';
 export * from './stream-execution-reports.usecase';
 export * from './submit-order.usecase';
+export { OrderIdGenerator } from './order-id.generator';

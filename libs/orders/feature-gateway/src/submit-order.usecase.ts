@@ -4,10 +4,10 @@ import {
   reservationLimits,
   type RiskLimits,
 } from '@meridian/orders-domain-pretrade';
-import { randomUUID } from 'node:crypto';
 import type { Principal } from './api-key.authenticator';
 import type { InstrumentCatalog } from './instrument.catalog';
 import type { OrderEntryService } from './order-entry.service';
+import { OrderIdGenerator } from './order-id.generator';
 import { lookupSymbol, validateClientOrderId, validateNewOrder } from './order-request.validator';
 import type { RiskLimitsCache } from './risk-limits.cache';
 
@@ -20,6 +20,7 @@ export class SubmitOrderUseCase {
     private readonly entry: OrderEntryService,
     private readonly catalog: InstrumentCatalog,
     private readonly limits: RiskLimitsCache,
+    private readonly orderIds: OrderIdGenerator = new OrderIdGenerator(),
   ) {}
 
   async execute(
@@ -70,7 +71,7 @@ export class SubmitOrderUseCase {
       principal,
       request.symbol,
       request.clientOrderId,
-      randomUUID(),
+      this.orderIds.next(),
     );
     command.command = {
       $case: 'newOrder',
