@@ -64,6 +64,8 @@ cmd_test() {
   ensure_dependencies
   ensure_services
   build_broker
+  # The end-to-end test drives the platform with a Python agent (grpcio + protoc stubs).
+  bash "$ROOT/tools/scripts/ensure-python-grpc.sh"
   log "format check"
   prettier --check . --log-level warn
   log "lint (module boundaries), typecheck, contract drift"

@@ -19,6 +19,11 @@ export class ExecutionState {
   private readonly accountIds: string[] = [];
   /** Per symbol index: engine order id -> identity, for live orders only. */
   private readonly orders = new Map<number, Map<number, OrderIdentity>>();
+  /**
+   * Per symbol index: engine order id -> sum of price ticks × lots over its fills so far, for
+   * the average price of execution reports. bigint: a long-lived order's sum can pass 2^53.
+   */
+  private readonly fillValues = new Map<number, Map<number, bigint>>();
   /** Per partition: recently applied command ids, oldest first (bounded). */
   private readonly dedup = new Map<
     number,
@@ -81,6 +86,19 @@ export class ExecutionState {
 
   removeOrder(symbol: number, orderId: number): void {
     this.orders.get(symbol)?.delete(orderId);
+    this.fillValues.get(symbol)?.delete(orderId);
+  }
+
+  /** Adds one fill of an order and returns the sum of price ticks × lots of all its fills. */
+  addFill(symbol: number, orderId: number, priceTicks: number, lots: number): bigint {
+    let book = this.fillValues.get(symbol);
+    if (book === undefined) {
+      book = new Map();
+      this.fillValues.set(symbol, book);
+    }
+    const total = (book.get(orderId) ?? 0n) + BigInt(priceTicks) * BigInt(lots);
+    book.set(orderId, total);
+    return total;
   }
 
   /** Live orders of an account (or agent) per symbol index, in order id order (deterministic). */
@@ -113,6 +131,13 @@ export class ExecutionState {
       accounts: [...this.accountIds],
       orders,
       dedup: [...this.dedup].map(([partition, w]) => [partition, [...w.queue]]),
+      fills: [...this.fillValues].flatMap(([symbol, book]) =>
+        [...book].map(([orderId, value]): [number, number, string] => [
+          symbol,
+          orderId,
+          String(value),
+        ]),
+      ),
       globalHalt: this.globalHalt,
       haltedAccounts: [...this.haltedAccounts].sort(),
       haltedAgents: [...this.haltedAgents].sort(),
@@ -125,6 +150,7 @@ export class ExecutionState {
     this.accountNumbers.clear();
     this.accountIds.length = 0;
     this.orders.clear();
+    this.fillValues.clear();
     this.dedup.clear();
     this.haltedAccounts.clear();
     this.haltedAgents.clear();
@@ -133,6 +159,11 @@ export class ExecutionState {
       this.addOrder(symbol, orderId, { clientOrderId, accountId, agentId });
     for (const [partition, ids] of json.dedup)
       this.dedup.set(partition, { set: new Set(ids), queue: [...ids] });
+    for (const [symbol, orderId, value] of json.fills) {
+      const book = this.fillValues.get(symbol) ?? new Map<number, bigint>();
+      book.set(orderId, BigInt(value));
+      this.fillValues.set(symbol, book);
+    }
     this.globalHalt = json.globalHalt;
     json.haltedAccounts.forEach((a) => this.haltedAccounts.add(a));
     json.haltedAgents.forEach((a) => this.haltedAgents.add(a));
@@ -143,6 +174,8 @@ const stateSchema = z.object({
   accounts: z.array(z.string()),
   orders: z.array(z.tuple([z.number().int(), z.number(), z.string(), z.string(), z.string()])),
   dedup: z.array(z.tuple([z.number().int(), z.array(z.string())])),
+  // Absent in snapshots written before average prices existed.
+  fills: z.array(z.tuple([z.number().int(), z.number(), z.string().regex(/^[0-9]+$/)])).default([]),
   globalHalt: z.boolean(),
   haltedAccounts: z.array(z.string()),
   haltedAgents: z.array(z.string()),

@@ -4,6 +4,7 @@ import { reasonNumber } from '@meridian/orders-domain';
 import { EngineWorkerCore } from './engine-worker.core';
 import { ExecutionState } from './execution-state';
 import {
+  averagePriceOf,
   type CommandContext,
   EXEC_REASON,
   ExecutionTranslator,
@@ -239,5 +240,22 @@ describe('parseInstruments', () => {
         ]),
       ),
     ).toThrow(/tickSize/);
+  });
+});
+
+describe('averagePriceOf', () => {
+  it('is the exact volume-weighted price in the tick size, trimmed', () => {
+    // 100 lots @ 99.00 (9900 ticks of 0.01) + 100 lots @ 98.00 → 98.5
+    expect(averagePriceOf(9900n * 100n + 9800n * 100n, 200, '0.01')).toBe('98.5');
+    expect(averagePriceOf(9900n * 4n, 4, '0.01')).toBe('99');
+  });
+
+  it('rounds half-even six digits past the tick size and never goes through floats', () => {
+    // (1 + 2 + 2) ticks of 0.5 over 3 lots = 5/3 ticks = 0.8333333... → 0.8333333 (7 decimals)
+    expect(averagePriceOf(5n, 3, '0.5')).toBe('0.8333333');
+    // 1/8 tick of 0.00001 = 0.00000125 exactly representable within 11 decimals
+    expect(averagePriceOf(1n, 8, '0.00001')).toBe('0.00000125');
+    // A sum past 2^53 stays exact.
+    expect(averagePriceOf(2n ** 60n, 2 ** 10, '1')).toBe(String(2n ** 50n));
   });
 });

@@ -60,6 +60,30 @@ export type Translation =
 
 const ORDER_ID = /^[1-9][0-9]{0,15}$/;
 
+/** Digits an average price carries beyond the tick size's own (it rarely falls on a tick). */
+const AVERAGE_EXTRA_DECIMALS = 6;
+
+/**
+ * Volume-weighted average price of an order's fills as a canonical decimal string: the exact
+ * ratio of `sum(price ticks × lots) / lots` times the tick size, rounded half-even to the tick
+ * size's decimals plus six, trailing zeros trimmed. Never through floats.
+ */
+export function averagePriceOf(valueTicksLots: bigint, lots: number, tickSize: string): string {
+  const [whole = '0', fraction = ''] = tickSize.split('.');
+  const tickUnits = BigInt(whole + fraction);
+  const decimals = fraction.length + AVERAGE_EXTRA_DECIMALS;
+  const numerator = valueTicksLots * tickUnits * 10n ** BigInt(AVERAGE_EXTRA_DECIMALS);
+  const denominator = BigInt(lots);
+  if (denominator <= 0n) return '0';
+  let quotient = numerator / denominator;
+  const twice = (numerator % denominator) * 2n;
+  if (twice > denominator || (twice === denominator && quotient % 2n === 1n)) quotient += 1n;
+  const digits = quotient.toString().padStart(decimals + 1, '0');
+  const integer = digits.slice(0, digits.length - decimals);
+  const frac = digits.slice(digits.length - decimals).replace(/0+$/, '');
+  return frac === '' ? integer : `${integer}.${frac}`;
+}
+
 /**
  * Unix nanoseconds -> the engine's clock unit, milliseconds (nanoseconds are not safe
  * integers); NaN when absent, not positive or out of range.
@@ -466,13 +490,21 @@ export class ExecutionTranslator {
           liquidity:
             last?.makerOrderId === orderId ? orders.Liquidity.MAKER : orders.Liquidity.TAKER,
         };
-        const cum = qty(f64[base + ES.CUM] ?? 0);
+        const cumLots = f64[base + ES.CUM] ?? 0;
+        const cum = qty(cumLots);
+        const value = this.state.addFill(
+          symbolIndex,
+          orderId,
+          f64[base + ES.PRICE] ?? 0,
+          f64[base + ES.QUANTITY] ?? 0,
+        );
+        const averagePrice = { value: averagePriceOf(value, cumLots, inst.spec.tickSize) };
         if (type === 'filled') {
           send({
             ...eventBase(orders.OrderStatus.FILLED),
             event: {
               $case: 'filled',
-              value: { fill, cumulativeQuantity: cum, averagePrice: undefined },
+              value: { fill, cumulativeQuantity: cum, averagePrice },
             },
           });
           this.state.removeOrder(symbolIndex, orderId);
@@ -485,7 +517,7 @@ export class ExecutionTranslator {
                 fill,
                 cumulativeQuantity: cum,
                 leavesQuantity: qty(f64[base + ES.LEAVES] ?? 0),
-                averagePrice: undefined,
+                averagePrice,
               },
             },
           });
