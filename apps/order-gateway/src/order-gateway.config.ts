@@ -88,9 +88,9 @@ export const orderGatewayConfigSchema = {
     .default(Topics.ordersEvents.name)
     .describe('Execution reports consumed for risk state and streams.'),
   eventsGroup: text('GATEWAY_EVENTS_GROUP')
-    .default(`order-gateway-events-${hostname()}`)
+    .optional()
     .describe(
-      'Consumer group of the events consumer; one per replica (every replica needs every report).',
+      'Consumer group of the events consumer; one per replica (every replica needs every report). Default: order-gateway-events-<host name>.',
     ),
   eventsFromBeginning: boolean('GATEWAY_EVENTS_FROM_BEGINNING')
     .default('false')
@@ -115,7 +115,7 @@ export const orderGatewayConfigSchema = {
       .refine((n) => n <= 63),
     'integer 0..63',
   )
-    .default(String(OrderIdGenerator.nodeIdFromHostname()))
+    .optional()
     .describe(
       'Node id 0..63 inside order ids; unique per replica (the pod ordinal). Default: a hash of the host name.',
     ),
@@ -127,5 +127,11 @@ export const orderGatewayConfigSchema = {
 export type OrderGatewayConfig = ReturnType<typeof loadOrderGatewayConfig>;
 
 export function loadOrderGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
-  return loadConfig(orderGatewayConfigSchema, { appName: 'order-gateway', env });
+  const config = loadConfig(orderGatewayConfigSchema, { appName: 'order-gateway', env });
+  // Host-dependent defaults are resolved here, not in the schema, so generated docs stay stable.
+  return {
+    ...config,
+    eventsGroup: config.eventsGroup ?? `order-gateway-events-${hostname()}`,
+    nodeId: config.nodeId ?? OrderIdGenerator.nodeIdFromHostname(),
+  };
 }

@@ -34,11 +34,15 @@ export const orderStoreConfigSchema = {
   drainDelayMs: duration('ORDER_STORE_DRAIN_DELAY')
     .default('5s')
     .describe('Pause between turning unready and draining.'),
-  instance: text('ORDER_STORE_INSTANCE').default(hostname()).describe('Shown in logs.'),
+  instance: text('ORDER_STORE_INSTANCE')
+    .optional()
+    .describe('Shown in logs. Default: the host name.'),
 };
 
 export type OrderStoreConfig = ReturnType<typeof loadOrderStoreConfig>;
 
 export function loadOrderStoreConfig(env: NodeJS.ProcessEnv = process.env) {
-  return loadConfig(orderStoreConfigSchema, { appName: 'order-store', env });
+  const config = loadConfig(orderStoreConfigSchema, { appName: 'order-store', env });
+  // Host-dependent defaults are resolved here, not in the schema, so generated docs stay stable.
+  return { ...config, instance: config.instance ?? hostname() };
 }
