@@ -16,10 +16,9 @@ import {
   TEST_INSTRUMENTS,
 } from '@meridian/orders-feature-execution/testing';
 import { createKafka } from '@meridian/shared-messaging';
-import { kafkaBrokers, uniqueName } from '@meridian/shared-testing';
+import { exited, kafkaBrokers, REPO_ROOT, uniqueName } from '@meridian/shared-testing';
 import { type Kafka, type KafkaMessage } from 'kafkajs';
 
-const ROOT = join(__dirname, '..', '..', '..');
 const kafka: Kafka = createKafka({
   brokers: kafkaBrokers(),
   clientId: 'executor-kill-spec',
@@ -40,7 +39,7 @@ async function messagesIn(topic: string): Promise<number> {
 
 function startProcess(env: Record<string, string>): ChildProcess {
   const child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/executor/src/main.ts'], {
-    cwd: ROOT,
+    cwd: REPO_ROOT,
     env: { ...process.env, NODE_OPTIONS: '', SWC_NODE_PROJECT: 'tsconfig.base.json', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -48,13 +47,6 @@ function startProcess(env: Record<string, string>): ChildProcess {
     process.stderr.write(`[executor ${child.pid}] ${chunk.toString()}`),
   );
   return child;
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
-    else child.once('exit', (code) => resolve(code));
-  });
 }
 
 async function waitFor(

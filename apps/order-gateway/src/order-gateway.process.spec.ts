@@ -1,6 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { admin, grpcHealth, orders } from '@meridian/contracts';
 import {
   AccountsRepository,
@@ -13,31 +11,18 @@ import { TEST_INSTRUMENT } from '@meridian/orders-domain/testing';
 import { createTestEventsTopic } from '@meridian/orders-feature-gateway/testing';
 import { createPgPool } from '@meridian/shared-persistence';
 import { testPgOptions } from '@meridian/shared-persistence/testing';
-import { kafkaBrokers, uniqueName, waitFor } from '@meridian/shared-testing';
+import {
+  exited,
+  freePort,
+  kafkaBrokers,
+  REPO_ROOT,
+  uniqueName,
+  waitFor,
+} from '@meridian/shared-testing';
 import { credentials, Metadata } from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
 
-const ROOT = join(__dirname, '..', '..', '..');
 const PEPPER = 'process-test-pepper-0123456789';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
-    else child.once('exit', (code) => resolve(code));
-  });
-}
 
 describe('order-gateway process', () => {
   const schema = uniqueName('gwproc');
@@ -70,7 +55,7 @@ describe('order-gateway process', () => {
       process.execPath,
       ['-r', '@swc-node/register', 'apps/order-gateway/src/main.ts'],
       {
-        cwd: ROOT,
+        cwd: REPO_ROOT,
         env: {
           ...process.env,
           NODE_OPTIONS: '',

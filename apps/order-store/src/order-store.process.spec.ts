@@ -1,6 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { join } from 'node:path';
 import { orders } from '@meridian/contracts';
 import { ExecutionsRepository, OrdersRepository } from '@meridian/orders-data-access';
 import { orderEventsTopic } from '@meridian/orders-feature-gateway';
@@ -8,28 +6,14 @@ import { createTestEventsTopic, testOrderEvent } from '@meridian/orders-feature-
 import { createKafka, KafkaProducer } from '@meridian/shared-messaging';
 import { createPgPool, type Database } from '@meridian/shared-persistence';
 import { testPgOptions } from '@meridian/shared-persistence/testing';
-import { kafkaBrokers, uniqueName, waitFor } from '@meridian/shared-testing';
-
-const ROOT = join(__dirname, '..', '..', '..');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function exited(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
-    else child.once('exit', (code) => resolve(code));
-  });
-}
+import {
+  exited,
+  freePort,
+  kafkaBrokers,
+  REPO_ROOT,
+  uniqueName,
+  waitFor,
+} from '@meridian/shared-testing';
 
 const owner = { agentId: 'agent-s', accountId: 'acct-s' };
 
@@ -105,7 +89,7 @@ describe('order-store process', () => {
     const pg = testPgOptions();
     const opsPort = await freePort();
     child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/order-store/src/main.ts'], {
-      cwd: ROOT,
+      cwd: REPO_ROOT,
       env: {
         ...process.env,
         NODE_OPTIONS: '',

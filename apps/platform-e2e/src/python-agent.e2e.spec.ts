@@ -8,19 +8,21 @@ import { collectTopic, createExecutorTopics } from '@meridian/orders-feature-exe
 import { createKafka } from '@meridian/shared-messaging';
 import { createPgPool } from '@meridian/shared-persistence';
 import { testPgOptions } from '@meridian/shared-persistence/testing';
-import { kafkaBrokers, uniqueName, waitFor } from '@meridian/shared-testing';
+import {
+  freePort,
+  isReady,
+  kafkaBrokers,
+  type ServiceProcess,
+  startService,
+  stopService,
+  uniqueName,
+  waitFor,
+} from '@meridian/shared-testing';
 import { credentials, Metadata, type ServiceError } from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
 
 import { generatePythonStubs, runPythonAgent } from './testing/python-agent.process';
-import {
-  freePort,
-  isReady,
-  type ServiceProcess,
-  startService,
-  stopService,
-} from './testing/service.process';
 
 const PEPPER = 'platform-e2e-pepper-0123456789abcdef';
 const SYMBOL = TEST_INSTRUMENT.symbol;

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
-import { ROOT } from './service.process';
+import { REPO_ROOT as ROOT } from '@meridian/shared-testing';
 
 /**
  * The system interpreter: Debian's python3-grpcio and python3-protobuf live in its

@@ -3,6 +3,7 @@
 // NestJS (ESM) or any module the instrumentations must patch (http clients, grpc, pg, ioredis).
 export { startTelemetry, defaultInstrumentations } from './telemetry.sdk';
 export type { TelemetryOptions, TelemetryHandle, TelemetryInstrumentations } from './telemetry.sdk';
+export { startServiceTelemetry } from './service-telemetry';
 export {
   ensurePropagator,
   injectTraceContext,

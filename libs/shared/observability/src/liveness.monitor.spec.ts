@@ -34,7 +34,11 @@ describe('LivenessMonitor', () => {
   });
 
   it('reports not alive after the loop stalls beyond the limit, and recovers', async () => {
-    monitor = new LivenessMonitor({ maxEventLoopLagMs: 300, sampleIntervalMs: 20 }).start();
+    monitor = new LivenessMonitor({
+      maxEventLoopLagMs: 300,
+      sampleIntervalMs: 20,
+      stallMemoryMs: 500,
+    }).start();
     blockEventLoop(800);
     // Seen even before the sampler gets to run again.
     const stalled = monitor.check();
@@ -42,6 +46,16 @@ describe('LivenessMonitor', () => {
     expect(stalled.eventLoopLagMs).toBeGreaterThanOrEqual(700);
     const current = monitor;
     expect(await eventually(() => current.check().alive, 3000)).toBe(true);
+  });
+
+  it('remembers a stall after the sampler has run again, so a late probe still sees it', async () => {
+    monitor = new LivenessMonitor({ maxEventLoopLagMs: 100, sampleIntervalMs: 10 }).start();
+    blockEventLoop(400);
+    // Several samples run before this check; each sees a punctual timer.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const report = monitor.check();
+    expect(report.alive).toBe(false);
+    expect(report.eventLoopLagMs).toBeGreaterThanOrEqual(300);
   });
 
   it('has no opinion when stopped', () => {

@@ -1,7 +1,7 @@
 /** Liveness as reported by `/health/live`. */
 export interface LivenessReport {
   alive: boolean;
-  /** Worst event-loop delay seen in the last sample window, in ms. */
+  /** Worst event-loop delay seen recently (the last sample, or a remembered stall), in ms. */
   eventLoopLagMs: number;
   /** Allowed lag, in ms. */
   maxEventLoopLagMs: number;
@@ -12,6 +12,13 @@ export interface LivenessMonitorOptions {
   maxEventLoopLagMs?: number;
   /** How often the loop is sampled. Default 500 ms. */
   sampleIntervalMs?: number;
+  /**
+   * How long a stall beyond the limit keeps the verdict at not alive. A probe is only answered
+   * once the loop turns again, by which time the sampler has usually run and seen no lag, so
+   * without this memory a probe would almost never see a stall. Default 15 s (longer than the
+   * kubelet's default 10 s probe period).
+   */
+  stallMemoryMs?: number;
 }
 
 /**
@@ -28,10 +35,15 @@ export class LivenessMonitor {
   private expectedAt = 0;
   private lastSampleAt = 0;
   private lastLagMs = 0;
+  private readonly stallMemoryMs: number;
+  /** Worst lag of the last stall beyond the limit, remembered until `stalledUntil`. */
+  private stallLagMs = 0;
+  private stalledUntil = 0;
 
   constructor(options: LivenessMonitorOptions = {}) {
     this.maxEventLoopLagMs = options.maxEventLoopLagMs ?? 5000;
     this.sampleIntervalMs = options.sampleIntervalMs ?? 500;
+    this.stallMemoryMs = options.stallMemoryMs ?? 15_000;
   }
 
   /** Starts sampling; idempotent. */
@@ -56,10 +68,12 @@ export class LivenessMonitor {
 
   /** The current verdict. */
   check(): LivenessReport {
+    const now = performance.now();
+    const remembered = now < this.stalledUntil ? this.stallLagMs : 0;
     const lag =
       this.timer === undefined
         ? 0
-        : Math.max(this.lastLagMs, performance.now() - this.lastSampleAt - this.sampleIntervalMs);
+        : Math.max(remembered, this.lastLagMs, now - this.lastSampleAt - this.sampleIntervalMs);
     const eventLoopLagMs = Math.max(0, Math.round(lag));
     return {
       alive: eventLoopLagMs <= this.maxEventLoopLagMs,
@@ -71,6 +85,11 @@ export class LivenessMonitor {
   private sample(): void {
     const now = performance.now();
     this.lastLagMs = Math.max(0, now - this.expectedAt);
+    if (this.lastLagMs > this.maxEventLoopLagMs) {
+      this.stallLagMs =
+        now < this.stalledUntil ? Math.max(this.stallLagMs, this.lastLagMs) : this.lastLagMs;
+      this.stalledUntil = now + this.stallMemoryMs;
+    }
     this.lastSampleAt = now;
     this.expectedAt = now + this.sampleIntervalMs;
   }

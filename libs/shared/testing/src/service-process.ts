@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
-/** The repository root (apps/platform-e2e/src/testing → four levels up). */
-export const ROOT = join(__dirname, '..', '..', '..', '..');
+/** The repository root (libs/shared/testing/src → four levels up). */
+export const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
 
 /** A port nobody listens on right now (the OS picks it; racy only against other port pickers). */
 export function freePort(): Promise<number> {
@@ -37,7 +37,7 @@ export interface ServiceProcess {
 /** Spawns `apps/<app>/src/main.ts` through @swc-node/register with `env` on top of ours. */
 export function startService(app: string, env: Record<string, string>): ServiceProcess {
   const child = spawn(process.execPath, ['-r', '@swc-node/register', `apps/${app}/src/main.ts`], {
-    cwd: ROOT,
+    cwd: REPO_ROOT,
     env: { ...process.env, NODE_OPTIONS: '', SWC_NODE_PROJECT: 'tsconfig.base.json', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
