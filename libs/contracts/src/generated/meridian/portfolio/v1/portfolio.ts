@@ -94,7 +94,14 @@ export interface PositionUpdate {
   cause: PositionUpdateCause;
   /** The fill's execution_id when cause is FILL. */
   executionId: string;
-  position?: Position | undefined;
+  position?:
+    | Position
+    | undefined;
+  /**
+   * The account's valuation after this change (its `positions` list is left empty), so
+   * post-trade risk reads loss, drawdown and exposure from one message.
+   */
+  account?: AccountSnapshot | undefined;
 }
 
 /** Valuation of an account at one instant. */
@@ -121,6 +128,23 @@ export interface AccountSnapshot {
   /** The PositionUpdate.version the snapshot includes. */
   version: bigint;
   asOfUnixNanos: bigint;
+  /** Fees paid, total (already deducted from realized_pnl). */
+  fees?:
+    | Decimal
+    | undefined;
+  /** Highest equity seen (the high-water mark). */
+  highWaterMark?:
+    | Decimal
+    | undefined;
+  /** high_water_mark - equity, >= 0. */
+  drawdown?:
+    | Decimal
+    | undefined;
+  /**
+   * Realized + unrealized PnL change since the start of the current UTC day (equity now minus
+   * equity at 00:00 UTC); a loss is negative.
+   */
+  dayPnl?: Decimal | undefined;
 }
 
 export interface GetPositionsRequest {
@@ -402,7 +426,7 @@ export const Position: MessageFns<Position> = {
 };
 
 function createBasePositionUpdate(): PositionUpdate {
-  return { updateId: "", version: 0n, cause: 0, executionId: "", position: undefined };
+  return { updateId: "", version: 0n, cause: 0, executionId: "", position: undefined, account: undefined };
 }
 
 export const PositionUpdate: MessageFns<PositionUpdate> = {
@@ -424,6 +448,9 @@ export const PositionUpdate: MessageFns<PositionUpdate> = {
     }
     if (message.position !== undefined) {
       Position.encode(message.position, writer.uint32(42).fork()).join();
+    }
+    if (message.account !== undefined) {
+      AccountSnapshot.encode(message.account, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -481,6 +508,14 @@ export const PositionUpdate: MessageFns<PositionUpdate> = {
             message.position = Position.decode(reader, reader.uint32());
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.account = AccountSnapshot.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -508,6 +543,7 @@ export const PositionUpdate: MessageFns<PositionUpdate> = {
         ? globalThis.String(object.execution_id)
         : "",
       position: isSet(object.position) ? Position.fromJSON(object.position) : undefined,
+      account: isSet(object.account) ? AccountSnapshot.fromJSON(object.account) : undefined,
     };
   },
 
@@ -528,6 +564,9 @@ export const PositionUpdate: MessageFns<PositionUpdate> = {
     if (message.position !== undefined) {
       obj.position = Position.toJSON(message.position);
     }
+    if (message.account !== undefined) {
+      obj.account = AccountSnapshot.toJSON(message.account);
+    }
     return obj;
   },
 
@@ -542,6 +581,9 @@ export const PositionUpdate: MessageFns<PositionUpdate> = {
     message.executionId = object.executionId ?? "";
     message.position = (object.position !== undefined && object.position !== null)
       ? Position.fromPartial(object.position)
+      : undefined;
+    message.account = (object.account !== undefined && object.account !== null)
+      ? AccountSnapshot.fromPartial(object.account)
       : undefined;
     return message;
   },
@@ -560,6 +602,10 @@ function createBaseAccountSnapshot(): AccountSnapshot {
     positions: [],
     version: 0n,
     asOfUnixNanos: 0n,
+    fees: undefined,
+    highWaterMark: undefined,
+    drawdown: undefined,
+    dayPnl: undefined,
   };
 }
 
@@ -603,6 +649,18 @@ export const AccountSnapshot: MessageFns<AccountSnapshot> = {
         throw new globalThis.Error("value provided for field message.asOfUnixNanos of type int64 too large");
       }
       writer.uint32(88).int64(message.asOfUnixNanos);
+    }
+    if (message.fees !== undefined) {
+      Decimal.encode(message.fees, writer.uint32(98).fork()).join();
+    }
+    if (message.highWaterMark !== undefined) {
+      Decimal.encode(message.highWaterMark, writer.uint32(106).fork()).join();
+    }
+    if (message.drawdown !== undefined) {
+      Decimal.encode(message.drawdown, writer.uint32(114).fork()).join();
+    }
+    if (message.dayPnl !== undefined) {
+      Decimal.encode(message.dayPnl, writer.uint32(122).fork()).join();
     }
     return writer;
   },
@@ -708,6 +766,38 @@ export const AccountSnapshot: MessageFns<AccountSnapshot> = {
             message.asOfUnixNanos = reader.int64() as bigint;
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.fees = Decimal.decode(reader, reader.uint32());
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.highWaterMark = Decimal.decode(reader, reader.uint32());
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.drawdown = Decimal.decode(reader, reader.uint32());
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.dayPnl = Decimal.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -763,6 +853,18 @@ export const AccountSnapshot: MessageFns<AccountSnapshot> = {
         : isSet(object.as_of_unix_nanos)
         ? BigInt(object.as_of_unix_nanos)
         : 0n,
+      fees: isSet(object.fees) ? Decimal.fromJSON(object.fees) : undefined,
+      highWaterMark: isSet(object.highWaterMark)
+        ? Decimal.fromJSON(object.highWaterMark)
+        : isSet(object.high_water_mark)
+        ? Decimal.fromJSON(object.high_water_mark)
+        : undefined,
+      drawdown: isSet(object.drawdown) ? Decimal.fromJSON(object.drawdown) : undefined,
+      dayPnl: isSet(object.dayPnl)
+        ? Decimal.fromJSON(object.dayPnl)
+        : isSet(object.day_pnl)
+        ? Decimal.fromJSON(object.day_pnl)
+        : undefined,
     };
   },
 
@@ -801,6 +903,18 @@ export const AccountSnapshot: MessageFns<AccountSnapshot> = {
     if (message.asOfUnixNanos !== 0n) {
       obj.asOfUnixNanos = message.asOfUnixNanos.toString();
     }
+    if (message.fees !== undefined) {
+      obj.fees = Decimal.toJSON(message.fees);
+    }
+    if (message.highWaterMark !== undefined) {
+      obj.highWaterMark = Decimal.toJSON(message.highWaterMark);
+    }
+    if (message.drawdown !== undefined) {
+      obj.drawdown = Decimal.toJSON(message.drawdown);
+    }
+    if (message.dayPnl !== undefined) {
+      obj.dayPnl = Decimal.toJSON(message.dayPnl);
+    }
     return obj;
   },
 
@@ -834,6 +948,16 @@ export const AccountSnapshot: MessageFns<AccountSnapshot> = {
     message.asOfUnixNanos = (object.asOfUnixNanos !== undefined && object.asOfUnixNanos !== null)
       ? BigInt(object.asOfUnixNanos)
       : 0n;
+    message.fees = (object.fees !== undefined && object.fees !== null) ? Decimal.fromPartial(object.fees) : undefined;
+    message.highWaterMark = (object.highWaterMark !== undefined && object.highWaterMark !== null)
+      ? Decimal.fromPartial(object.highWaterMark)
+      : undefined;
+    message.drawdown = (object.drawdown !== undefined && object.drawdown !== null)
+      ? Decimal.fromPartial(object.drawdown)
+      : undefined;
+    message.dayPnl = (object.dayPnl !== undefined && object.dayPnl !== null)
+      ? Decimal.fromPartial(object.dayPnl)
+      : undefined;
     return message;
   },
 };
