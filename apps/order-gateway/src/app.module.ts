@@ -41,7 +41,7 @@ export class AppModule implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     const { db, redis, producer, readiness, config, logger } = this.connections;
-    const { consumer, server } = this.runtime;
+    const { consumer, controlsConsumer, server } = this.runtime;
     readiness.register('postgres', async () => {
       await db.healthCheck(1000);
       return true;
@@ -52,7 +52,12 @@ export class AppModule implements OnApplicationBootstrap {
       up: consumer.isReady(),
       details: { failure: consumer.failure()?.message },
     }));
+    readiness.register('risk-controls-consumer', () => ({
+      up: controlsConsumer.isReady(),
+      details: { failure: controlsConsumer.failure()?.message },
+    }));
     await consumer.start();
+    await controlsConsumer.start();
     const port = await server.listen(config.grpc.host, config.grpc.port);
     logger.info({ grpcPort: port, host: config.grpc.host }, 'order gateway listening');
   }

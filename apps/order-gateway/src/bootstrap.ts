@@ -65,6 +65,7 @@ export async function bootstrap(telemetry: TelemetryHandle): Promise<void> {
   new GracefulShutdown({ readiness, logger, drainDelayMs: config.drainDelayMs })
     .onShutdown('grpc-server', () => runtime.server.close(config.grpc.graceMs))
     .onShutdown('events-consumer', () => runtime.consumer.stop())
+    .onShutdown('risk-controls-consumer', () => runtime.controlsConsumer.stop())
     .onShutdown('kafka-producer', async () => {
       await producer.flush();
       await producer.close();

@@ -92,6 +92,16 @@ export const orderGatewayConfigSchema = {
     .describe(
       'Consumer group of the events consumer; one per replica (every replica needs every report). Default: order-gateway-events-<host name>.',
     ),
+  riskControlsTopic: text('GATEWAY_RISK_CONTROLS_TOPIC')
+    .default(Topics.riskControls.name)
+    .describe(
+      'Trading-state changes: AdminService publishes here; every control is applied to PostgreSQL (with its audit record) and Redis.',
+    ),
+  riskControlsGroup: text('GATEWAY_RISK_CONTROLS_GROUP')
+    .default('order-gateway-risk-controls')
+    .describe(
+      'Consumer group applying risk.controls (one for all replicas: the state it writes is shared).',
+    ),
   eventsFromBeginning: boolean('GATEWAY_EVENTS_FROM_BEGINNING')
     .default('false')
     .describe('Where a new events group starts (true: replay the whole topic).'),

@@ -11,6 +11,9 @@ import {
 import {
   ApiKeyAuthenticator,
   ApplyOrderEventUseCase,
+  ApplyRiskControlUseCase,
+  createRiskControlsConsumer,
+  KafkaRiskControlPublisher,
   CancelOrderUseCase,
   CreateAccountUseCase,
   CreateAgentUseCase,
@@ -36,7 +39,8 @@ import {
   StreamExecutionReportsUseCase,
   SubmitOrderUseCase,
 } from '@meridian/orders-feature-gateway';
-import type { orders } from '@meridian/contracts';
+import type { orders, risk } from '@meridian/contracts';
+import { GrpcServerMetrics } from '@meridian/shared-observability';
 import type { KafkaConsumer, KafkaProducer } from '@meridian/shared-messaging';
 import type { Logger, MetricsRegistry, ReadinessRegistry } from '@meridian/shared-observability';
 import type { Database } from '@meridian/shared-persistence';
@@ -61,6 +65,8 @@ export interface GatewayConnections {
 export interface GatewayRuntime {
   readonly server: OrderGrpcServer;
   readonly consumer: KafkaConsumer<orders.OrderEvent>;
+  /** Applies risk.controls.v1 (every trading-state change) to PostgreSQL and Redis. */
+  readonly controlsConsumer: KafkaConsumer<risk.RiskControl>;
   readonly hub: ExecutionReportHub;
   readonly catalog: InstrumentCatalog;
 }
@@ -111,13 +117,18 @@ export async function buildGatewayRuntime(c: GatewayConnections): Promise<Gatewa
         revokeApiKey: new RevokeApiKeyUseCase(db, authenticator),
         setRiskLimits: new SetRiskLimitsUseCase(db, limits),
         getRiskLimits: new GetRiskLimitsUseCase(db),
-        setTradingState: new SetTradingStateUseCase(db, riskStore),
+        setTradingState: new SetTradingStateUseCase(
+          db,
+          riskStore,
+          new KafkaRiskControlPublisher(c.producer, config.riskControlsTopic),
+        ),
         getTradingState: new GetTradingStateUseCase(db),
       },
     },
     {
       logger: c.logger,
       reflection: config.grpc.reflection,
+      metrics: new GrpcServerMetrics(c.metrics),
       ready: async () => (await c.readiness.check()).status === 'ok',
     },
   );
@@ -135,5 +146,15 @@ export async function buildGatewayRuntime(c: GatewayConnections): Promise<Gatewa
       dlqProducer: c.producer,
     },
   );
-  return { server, consumer, hub, catalog };
+  const controlsConsumer = createRiskControlsConsumer(new ApplyRiskControlUseCase(db, riskStore), {
+    kafka: c.kafka,
+    groupId: config.riskControlsGroup,
+    topicName: config.riskControlsTopic,
+    // The compacted topic holds every target's latest state: a new replica converges from it.
+    fromBeginning: true,
+    logger: c.logger,
+    metrics: c.metrics,
+    dlqProducer: c.producer,
+  });
+  return { server, consumer, controlsConsumer, hub, catalog };
 }

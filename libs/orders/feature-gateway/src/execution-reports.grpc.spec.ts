@@ -368,6 +368,32 @@ describe('health and reflection', () => {
     }
   });
 
+  it('Watch streams every change of the serving status until the client cancels', async () => {
+    let up = false;
+    const gated = await startTestGateway('gwwatch', {
+      ready: () => Promise.resolve(up),
+      healthWatchIntervalMs: 20,
+    });
+    const health = new grpcHealth.HealthClient(gated.address, credentials.createInsecure());
+    const seen: grpcHealth.HealthCheckResponse_ServingStatus[] = [];
+    const { SERVING, NOT_SERVING } = grpcHealth.HealthCheckResponse_ServingStatus;
+    const stream = health.watch({ service: 'meridian.orders.v1.OrderService' });
+    stream.on('data', (r: grpcHealth.HealthCheckResponse) => seen.push(r.status));
+    stream.on('error', () => undefined);
+    try {
+      await waitFor('the first status', () => seen.length === 1);
+      up = true;
+      await waitFor('SERVING', () => seen.length === 2);
+      up = false;
+      await waitFor('NOT_SERVING again', () => seen.length === 3);
+      expect(seen).toEqual([NOT_SERVING, SERVING, NOT_SERVING]);
+    } finally {
+      stream.cancel();
+      health.close();
+      await gated.close();
+    }
+  });
+
   it('lists OrderService, AdminService and Health through server reflection', async () => {
     const reflectionProto = join(
       require.resolve('@grpc/reflection/package.json'),

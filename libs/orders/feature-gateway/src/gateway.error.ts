@@ -130,3 +130,16 @@ export class OrderEventInvalidError extends MeridianError {
     });
   }
 }
+
+const GATEWAY_CONTROL_INVALID = errorCode('GATEWAY_CONTROL_INVALID', 'RiskControlInvalidError');
+
+/** A risk.controls.v1 record that decodes but cannot be applied (no id, unknown scope or state). */
+export class RiskControlInvalidError extends MeridianError {
+  readonly code = GATEWAY_CONTROL_INVALID;
+  readonly category = 'invalid-argument' as const;
+  constructor(problem: string, controlId: string) {
+    super(`risk control ${controlId || '(no id)'} is unusable: ${problem}`, {
+      metadata: { controlId, problem },
+    });
+  }
+}

@@ -32,3 +32,4 @@ export * from './set-trading-state.usecase';
 export * from './stream-execution-reports.usecase';
 export * from './submit-order.usecase';
 export { OrderIdGenerator } from './order-id.generator';
+export * from './risk-controls';

@@ -18,6 +18,7 @@ import {
   status as GrpcCode,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
+import type { GrpcServerMetrics } from '@meridian/shared-observability';
 import type { ApiKeyAuthenticator, Principal } from './api-key.authenticator';
 import type { CancelOrderUseCase } from './cancel-order.usecase';
 import type { CreateAccountUseCase } from './create-account.usecase';
@@ -81,6 +82,10 @@ export interface OrderGrpcServerOptions {
   readonly ready?: () => Promise<boolean>;
   /** Serve grpc.reflection (v1 and v1alpha) for OrderService, AdminService and Health. Default false. */
   readonly reflection?: boolean;
+  /** Per-RPC metrics (grpc_server_*); OrderService and AdminService are measured when given. */
+  readonly metrics?: GrpcServerMetrics;
+  /** How often a health Watch re-evaluates readiness to push changes. Default 1000 ms. */
+  readonly healthWatchIntervalMs?: number;
 }
 
 /** Transport cap: above it grpc-js itself answers RESOURCE_EXHAUSTED before any of our code runs. */
@@ -106,6 +111,8 @@ export class OrderGrpcServer {
   private readonly maxRequestBytes: number;
   private serving: grpcHealth.HealthCheckResponse_ServingStatus =
     grpcHealth.HealthCheckResponse_ServingStatus.NOT_SERVING;
+  /** Open health Watch streams: each ends itself (after a last NOT_SERVING) when called. */
+  private readonly watchers = new Set<() => void>();
 
   constructor(
     private readonly auth: ApiKeyAuthenticator,
@@ -117,12 +124,23 @@ export class OrderGrpcServer {
       'grpc.max_receive_message_length': TRANSPORT_MAX_BYTES,
       'grpc.keepalive_permit_without_calls': 1,
     });
-    this.server.addService(this.rawRequests(orders.OrderServiceService), this.orderService());
-    if (handlers.admin !== undefined)
+    const measured = <I extends UntypedServiceImplementation>(
+      name: string,
+      definition: ServiceDefinition,
+      implementation: I,
+    ): I => options.metrics?.instrument(name, definition, implementation) ?? implementation;
+    const orderDefinition = this.rawRequests(orders.OrderServiceService);
+    this.server.addService(
+      orderDefinition,
+      measured(ORDER_SERVICE, orderDefinition, this.orderService()),
+    );
+    if (handlers.admin !== undefined) {
+      const adminDefinition = this.rawRequests(admin.AdminServiceService);
       this.server.addService(
-        this.rawRequests(admin.AdminServiceService),
-        this.adminService(handlers.admin),
+        adminDefinition,
+        measured(ADMIN_SERVICE, adminDefinition, this.adminService(handlers.admin)),
       );
+    }
     this.server.addService(grpcHealth.HealthService, this.healthService());
     if (options.reflection === true) {
       // Descriptors for reflection only (ADR 0006); requests are decoded by the generated code.
@@ -154,6 +172,7 @@ export class OrderGrpcServer {
    */
   async close(graceMs = 5000): Promise<void> {
     this.serving = grpcHealth.HealthCheckResponse_ServingStatus.NOT_SERVING;
+    for (const end of this.watchers) end();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.server.forceShutdown();
@@ -338,13 +357,40 @@ export class OrderGrpcServer {
             callback(null, { status: grpcHealth.HealthCheckResponse_ServingStatus.NOT_SERVING }),
         );
       },
+      // Streams the status: the current one at once, then every change, until the client
+      // cancels or the server closes (a last NOT_SERVING first, as the protocol asks).
       watch: (call) => {
-        void this.currentStatus()
-          .catch(() => grpcHealth.HealthCheckResponse_ServingStatus.NOT_SERVING)
-          .then((status) => {
-            call.write({ status });
+        const service = call.request.service;
+        const known = service === '' || service === ORDER_SERVICE || service === ADMIN_SERVICE;
+        const { NOT_SERVING, SERVICE_UNKNOWN } = grpcHealth.HealthCheckResponse_ServingStatus;
+        let last: grpcHealth.HealthCheckResponse_ServingStatus | undefined;
+        const push = (status: grpcHealth.HealthCheckResponse_ServingStatus): void => {
+          if (status === last || call.cancelled) return;
+          last = status;
+          call.write({ status });
+        };
+        const evaluate = (): void => {
+          if (!known) return push(SERVICE_UNKNOWN);
+          void this.currentStatus()
+            .catch(() => NOT_SERVING)
+            .then(push);
+        };
+        const timer = setInterval(evaluate, this.options.healthWatchIntervalMs ?? 1000);
+        timer.unref();
+        const end = (): void => {
+          clearInterval(timer);
+          this.watchers.delete(end);
+          if (!call.cancelled) {
+            push(NOT_SERVING);
             call.end();
-          });
+          }
+        };
+        this.watchers.add(end);
+        call.once('cancelled', () => {
+          clearInterval(timer);
+          this.watchers.delete(end);
+        });
+        evaluate();
       },
     };
   }

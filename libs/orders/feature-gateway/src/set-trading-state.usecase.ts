@@ -8,6 +8,7 @@ import type { Database, Queryable } from '@meridian/shared-persistence';
 import type { Principal } from './api-key.authenticator';
 import { AdminNotFoundReason, AdminTargetNotFoundError } from './admin.error';
 import { writeAudit } from './admin-audit.writer';
+import { controlOfChange, newChange, type RiskControlPublisher } from './risk-controls';
 import {
   nanosOf,
   requireAdmin,
@@ -28,15 +29,18 @@ export async function requireStateTarget(db: Queryable, target: StateTarget): Pr
 }
 
 /**
- * AdminService.SetTradingState: writes the state and its audit row to PostgreSQL in one
- * transaction, then to Redis, where every gateway replica's pre-trade script reads it: the next
- * order anywhere sees it. If the Redis write fails the call fails and a retry (idempotent)
- * completes it; a gateway that reloads the states from PostgreSQL gets it too.
+ * AdminService.SetTradingState: records the change (trading_state_changes, with actor
+ * `admin:<agent>`) and its admin audit row and sets the state in PostgreSQL in one transaction,
+ * then in Redis, where every gateway replica's pre-trade script reads it (the next order anywhere
+ * sees it), then publishes it on risk.controls.v1, from which the executor cancels a halted
+ * target's resting orders. If Redis or Kafka fails the call fails; the retry makes a new change
+ * with the same state, which is harmless.
  */
 export class SetTradingStateUseCase {
   constructor(
     private readonly db: Database,
     private readonly store: PretradeRiskStore,
+    private readonly controls: RiskControlPublisher,
   ) {}
 
   async execute(
@@ -47,21 +51,28 @@ export class SetTradingStateUseCase {
     const target = validateStateTarget(request.scope, request.targetId);
     const state = stateFromWire(request.state);
     const reason = validateReason(request.reason, true);
-    const effectiveAt = await this.db.withTransaction(async (tx) => {
+    const change = newChange(target, state, reason, `admin:${principal.agentId}`);
+    // `current` differs from `state` only when a change with a later effective time (another
+    // replica's clock) is already in force; Redis and the answer follow PostgreSQL then.
+    const current = await this.db.withTransaction(async (tx) => {
       await requireStateTarget(tx, target);
       const states = new TradingStatesRepository(tx);
-      const previous = (await states.get(target.scope, target.scopeId))?.state ?? 'ACTIVE';
-      const at = await states.set({ ...target, state }, reason);
+      const outcome = await states.applyChange(change);
       await writeAudit(tx, principal, {
         action: 'SetTradingState',
         targetScope: target.scope,
         targetId: target.scopeId,
         reason,
-        details: { state, previous },
+        details: {
+          state,
+          previous: outcome.kind === 'applied' ? outcome.previous : state,
+          controlId: change.controlId,
+        },
       });
-      return at;
+      return (await states.get(target.scope, target.scopeId))?.state ?? 'ACTIVE';
     });
-    await this.store.setTradingState(target.scope, target.scopeId, state);
-    return { state: stateToWire(state), effectiveAtUnixNanos: nanosOf(effectiveAt) };
+    await this.store.setTradingState(target.scope, target.scopeId, current);
+    await this.controls.publish(controlOfChange(change));
+    return { state: stateToWire(current), effectiveAtUnixNanos: nanosOf(change.effectiveAt) };
   }
 }

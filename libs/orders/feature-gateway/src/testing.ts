@@ -1,4 +1,5 @@
-import { admin, orders } from '@meridian/contracts';
+import { admin, orders, type risk } from '@meridian/contracts';
+import { GrpcServerMetrics, MetricsRegistry } from '@meridian/shared-observability';
 import {
   AccountsRepository,
   OrderEventsRepository,
@@ -47,6 +48,11 @@ import { OrderTargetResolver } from './order-target.resolver';
 import { ReplaceOrderUseCase } from './replace-order.usecase';
 import { RiskLimitsCache } from './risk-limits.cache';
 import { SubmitOrderUseCase } from './submit-order.usecase';
+import {
+  ApplyRiskControlUseCase,
+  createRiskControlsConsumer,
+  KafkaRiskControlPublisher,
+} from './risk-controls';
 
 /** A gateway on 127.0.0.1:<ephemeral> over its own schema, Redis prefix and the dev broker. */
 export interface TestGateway {
@@ -59,6 +65,10 @@ export interface TestGateway {
   readonly adminClient: admin.AdminServiceClient;
   /** Fan-out of execution reports to this gateway's open streams. */
   readonly hub: ExecutionReportHub;
+  /** This gateway's own risk.controls topic (AdminService publishes there; never the shared one). */
+  readonly riskControlsTopic: string;
+  /** The server's metrics (grpc_server_*). */
+  readonly metrics: MetricsRegistry;
   /** The events consumer's handler (log, risk, fan-out), for feeding reports without Kafka. */
   readonly applyEvent: ApplyOrderEventUseCase;
   /** Creates account (if new), agent and a key with `role`; returns the plaintext key. */
@@ -77,6 +87,9 @@ export interface TestGatewayOptions {
   readonly reflection?: boolean;
   /** TTL of the risk-limits cache (default 0: every order reads PostgreSQL). */
   readonly limitsCacheTtlMs?: number;
+  /** Apply risk.controls (the test's own topic) with the gateway's consumer. Default false. */
+  readonly applyControls?: boolean;
+  readonly healthWatchIntervalMs?: number;
 }
 
 export async function startTestGateway(
@@ -99,6 +112,9 @@ export async function startTestGateway(
   const kafka = createKafka({ brokers: kafkaBrokers(), clientId: `gw-test-${name}` });
   const producer = new KafkaProducer({ kafka });
   await producer.connect();
+  const riskControlsTopic = await createTestTopic(`${name}.risk`);
+  const controls = new KafkaRiskControlPublisher(producer, riskControlsTopic);
+  const metrics = new MetricsRegistry({ defaultMetrics: false });
   const entry = new OrderEntryService(
     riskStore,
     new TradingStatesRepository(db),
@@ -126,6 +142,23 @@ export async function startTestGateway(
     await consumer.start();
     await consumer.waitUntilReady();
   }
+  let controlsConsumer: KafkaConsumer<risk.RiskControl> | undefined;
+  if (options.applyControls === true) {
+    controlsConsumer = createRiskControlsConsumer(new ApplyRiskControlUseCase(db, riskStore), {
+      kafka,
+      groupId: uniqueName(`gw-controls-${name}`),
+      topicName: riskControlsTopic,
+      fromBeginning: true,
+      sessionTimeoutMs: 3000,
+      rebalanceTimeoutMs: 3000,
+      heartbeatIntervalMs: 300,
+      maxWaitTimeInMs: 100,
+      metadataMaxAgeMs: 1000,
+      dlqProducer: producer,
+    });
+    await controlsConsumer.start();
+    await controlsConsumer.waitUntilReady();
+  }
   const authenticator = new ApiKeyAuthenticator(keys, hasher, { cacheTtlMs: 0 });
   const server = new OrderGrpcServer(
     authenticator,
@@ -148,12 +181,16 @@ export async function startTestGateway(
         revokeApiKey: new RevokeApiKeyUseCase(db, authenticator),
         setRiskLimits: new SetRiskLimitsUseCase(db, limitsCache),
         getRiskLimits: new GetRiskLimitsUseCase(db),
-        setTradingState: new SetTradingStateUseCase(db, riskStore),
+        setTradingState: new SetTradingStateUseCase(db, riskStore, controls),
         getTradingState: new GetTradingStateUseCase(db),
       },
     },
     {
       logger: silent,
+      metrics: new GrpcServerMetrics(metrics),
+      ...(options.healthWatchIntervalMs === undefined
+        ? {}
+        : { healthWatchIntervalMs: options.healthWatchIntervalMs }),
       ...(options.ready === undefined ? {} : { ready: options.ready }),
       ...(options.reflection === undefined ? {} : { reflection: options.reflection }),
     },
@@ -171,6 +208,8 @@ export async function startTestGateway(
     client,
     adminClient,
     hub,
+    riskControlsTopic,
+    metrics,
     applyEvent,
     async addAgent(agentId, accountId, role) {
       if (!knownAccounts.has(accountId)) {
@@ -194,6 +233,7 @@ export async function startTestGateway(
       adminClient.close();
       await server.close(1000);
       await consumer?.stop();
+      await controlsConsumer?.stop();
       await producer.close();
       await stores.cleanup();
     },
@@ -244,9 +284,14 @@ export function testOrderEvent(fields: {
 }
 
 /** A fresh orders.events-shaped topic (3 partitions) and its DLQ on the dev broker. */
-export async function createTestEventsTopic(prefix: string): Promise<string> {
+export function createTestEventsTopic(prefix: string): Promise<string> {
+  return createTestTopic(`${prefix}.events`);
+}
+
+/** A fresh 3-partition topic and its DLQ on the dev broker. */
+export async function createTestTopic(prefix: string): Promise<string> {
   const control = devBrokerControl(kafkaControlAddress());
-  const name = uniqueName(`${prefix}.events`).replaceAll('_', '-');
+  const name = uniqueName(prefix).replaceAll('_', '-');
   await control.createTopic({ name, partitions: 3, replicationFactor: 3 });
   await control.createTopic({ name: dlqTopicOf(name), partitions: 1, replicationFactor: 3 });
   return name;

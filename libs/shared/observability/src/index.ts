@@ -50,3 +50,4 @@ export {
   ReadinessCheckDuplicateError,
   ReadinessCheckTimeoutError,
 } from './observability.error';
+export { GrpcServerMetrics, GRPC_CODE_NAMES, grpcCodeName } from './grpc-server.metrics';

@@ -1,0 +1,7 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  ...require('../../../jest.preset.cjs'),
+  displayName: 'orders-client',
+  rootDir: __dirname,
+  testTimeout: 30_000,
+};
