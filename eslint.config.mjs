@@ -136,6 +136,7 @@ export default [
             {
               sourceTag: 'scope:tooling',
               onlyDependOnLibsWithTags: [
+                'scope:tooling',
                 'scope:shared',
                 'scope:orders',
                 'scope:market-data',

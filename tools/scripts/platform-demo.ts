@@ -6,24 +6,14 @@
  * orders are shown — then prints fills, positions, order states and service metrics and stops
  * the services gracefully. `--serve` keeps them running until Ctrl-C.
  *
- * Every run starts clean: its own Kafka topics (`demo-<run>.*`, deleted afterwards), consumer
- * groups and executor snapshot directory, a fresh `demo` schema in the `meridian` database and
+ * Every run starts clean (tools/scripts/local-platform.ts): its own Kafka topics (`demo-<run>.*`,
+ * deleted afterwards), consumer groups and executor snapshot directory, a fresh `demo` schema in the `meridian` database and
  * a fresh `mrd:demo:` Redis prefix. Service logs go to `.cache/demo/<service>.log`.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, relative, resolve } from 'node:path';
-import { Redis } from 'ioredis';
-import { common, dlqTopicOf, orders, Topics } from '@meridian/contracts';
-import {
-  AccountsRepository,
-  ApiKeyHasher,
-  ApiKeysRepository,
-  RiskLimitsRepository,
-} from '@meridian/orders-data-access';
+import { join, relative } from 'node:path';
+import { common, orders } from '@meridian/contracts';
 import type { RiskLimits } from '@meridian/orders-domain-pretrade';
-import { createPgPool } from '@meridian/shared-persistence';
 import {
   type AgentFill,
   DemoAgent,
@@ -33,13 +23,9 @@ import {
   sideName,
   statusName,
 } from './demo-agent.client';
-import { createTopics, deleteTopics, ensureDatabase, ensureKafka } from './local-stack';
-import { ServiceProcess, type ServiceSpec } from './service.process';
+import { LOCAL_DB, LocalPlatform, ROOT } from './local-platform';
 
-const ROOT = resolve(__dirname, '..', '..');
 const DEMO_DIR = join(ROOT, '.cache', 'demo');
-const RUN_FILE = join(DEMO_DIR, 'run.json');
-const SNAPSHOT_DIR = join(DEMO_DIR, 'executor-snapshots');
 
 /** Fixed loopback ports, listed in docs/ports.md. */
 export const DEMO_PORTS = {
@@ -49,9 +35,7 @@ export const DEMO_PORTS = {
   orderStoreOps: 9467,
 } as const;
 
-const DB = { host: '127.0.0.1', port: 5432, user: 'postgres', database: 'meridian' } as const;
 const SCHEMA = 'demo';
-const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const REDIS_PREFIX = 'mrd:demo:';
 const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 20_000;
@@ -167,199 +151,6 @@ async function assertPortsFree(): Promise<void> {
     throw new Error(
       `port ${busy.join(', ')} in use: is a demo (\`npm start -- --serve\`) still running? Find the owner with: ss -ltnp | grep -E ':(${Object.values(DEMO_PORTS).join('|')}) '`,
     );
-}
-
-const runFileSchema = (raw: unknown): string[] => {
-  if (typeof raw !== 'object' || raw === null) return [];
-  const topics = (raw as { topics?: unknown }).topics;
-  return Array.isArray(topics) ? topics.filter((t): t is string => typeof t === 'string') : [];
-};
-
-/** Topics, schema, Redis keys and snapshots of an earlier run are gone before this one starts. */
-async function resetState(kafka: Awaited<ReturnType<typeof ensureKafka>>): Promise<void> {
-  mkdirSync(DEMO_DIR, { recursive: true });
-  if (existsSync(RUN_FILE)) {
-    // An earlier run that did not finish (killed): its topics are still on the broker.
-    await deleteTopics(kafka, runFileSchema(JSON.parse(readFileSync(RUN_FILE, 'utf8'))));
-    rmSync(RUN_FILE, { force: true });
-  }
-  rmSync(SNAPSHOT_DIR, { recursive: true, force: true });
-  mkdirSync(SNAPSHOT_DIR, { recursive: true });
-
-  await ensureDatabase(DB, DB.database);
-  const admin = await createPgPool({ ...DB, maxConnections: 1, applicationName: 'platform-demo' });
-  try {
-    await admin.query(`DROP SCHEMA IF EXISTS "${SCHEMA}" CASCADE`);
-    await admin.query(`CREATE SCHEMA "${SCHEMA}"`);
-  } finally {
-    await admin.close();
-  }
-
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
-  await redis.connect();
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${REDIS_PREFIX}*`, 'COUNT', 500);
-      if (keys.length > 0) await redis.del(...keys);
-      cursor = next;
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-}
-
-interface RunTopics {
-  readonly commands: string;
-  readonly events: string;
-  readonly trades: string;
-  readonly riskControls: string;
-  readonly all: readonly { name: string; partitions: number; replicationFactor: number }[];
-}
-
-function runTopics(runId: string): RunTopics {
-  const name = (topic: string): string => `demo-${runId}.${topic}`;
-  const commands = name(Topics.ordersCommands.name);
-  const events = name(Topics.ordersEvents.name);
-  const trades = name(Topics.trades.name);
-  const riskControls = name(Topics.riskControls.name);
-  const like = (topic: string, as: { partitions: number; replicationFactor: number }) => ({
-    name: topic,
-    partitions: as.partitions,
-    replicationFactor: as.replicationFactor,
-  });
-  return {
-    commands,
-    events,
-    trades,
-    riskControls,
-    all: [
-      like(commands, Topics.ordersCommands),
-      like(events, Topics.ordersEvents),
-      like(trades, Topics.trades),
-      like(riskControls, Topics.riskControls),
-      like(dlqTopicOf(commands), { partitions: 3, replicationFactor: 3 }),
-      like(dlqTopicOf(events), { partitions: 3, replicationFactor: 3 }),
-    ],
-  };
-}
-
-function serviceSpecs(
-  runId: string,
-  bootstrap: readonly string[],
-  topics: RunTopics,
-  pepper: string,
-): ServiceSpec[] {
-  const shared = {
-    KAFKA_BROKERS: bootstrap.join(','),
-    PGHOST: DB.host,
-    PGPORT: String(DB.port),
-    PGUSER: DB.user,
-    PGDATABASE: DB.database,
-    REDIS_URL,
-    SECRETS_PROVIDER: 'env',
-    LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info',
-    TZ: 'UTC',
-    // Extra Node flags for the services (`--inspect=0`, `--cpu-prof`, `-r <preload>`); never
-    // the parent's NODE_OPTIONS, which carry tsx's loader.
-    NODE_OPTIONS: process.env['MERIDIAN_DEMO_NODE_OPTIONS'] ?? '',
-  };
-  const engineInstruments = INSTRUMENTS.map(({ referencePrice: _reference, ...spec }) => spec);
-  return [
-    {
-      name: 'executor',
-      entry: 'apps/executor/src/main.ts',
-      opsPort: DEMO_PORTS.executorOps,
-      env: {
-        ...shared,
-        METRICS_PORT: String(DEMO_PORTS.executorOps),
-        EXECUTOR_GROUP_ID: `demo-executor-${runId}`,
-        EXECUTOR_INSTRUMENTS: JSON.stringify(engineInstruments),
-        EXECUTOR_SNAPSHOT_DIR: SNAPSHOT_DIR,
-        EXECUTOR_COMMANDS_TOPIC: topics.commands,
-        EXECUTOR_EVENTS_TOPIC: topics.events,
-        EXECUTOR_TRADES_TOPIC: topics.trades,
-        EXECUTOR_RISK_TOPIC: topics.riskControls,
-        EXECUTOR_DLQ_TOPIC: dlqTopicOf(topics.commands),
-        EXECUTOR_DRAIN_DELAY_MS: '500',
-      },
-    },
-    {
-      name: 'order-gateway',
-      entry: 'apps/order-gateway/src/main.ts',
-      opsPort: DEMO_PORTS.gatewayOps,
-      grpc: { port: DEMO_PORTS.gatewayGrpc, service: 'meridian.orders.v1.OrderService' },
-      env: {
-        ...shared,
-        METRICS_PORT: String(DEMO_PORTS.gatewayOps),
-        GRPC_HOST: '127.0.0.1',
-        GRPC_PORT: String(DEMO_PORTS.gatewayGrpc),
-        MERIDIAN_ORDER_GATEWAY_API_KEY_PEPPER: pepper,
-        GATEWAY_DB_SCHEMA: SCHEMA,
-        GATEWAY_REDIS_PREFIX: REDIS_PREFIX,
-        GATEWAY_COMMANDS_TOPIC: topics.commands,
-        GATEWAY_EVENTS_TOPIC: topics.events,
-        GATEWAY_EVENTS_GROUP: `demo-order-gateway-${runId}`,
-        GATEWAY_EVENTS_FROM_BEGINNING: 'true',
-        GATEWAY_INSTRUMENTS_SEED: JSON.stringify(INSTRUMENTS),
-        GATEWAY_DRAIN_DELAY: '500ms',
-        GRPC_SHUTDOWN_GRACE: '2s',
-      },
-    },
-    {
-      name: 'order-store',
-      entry: 'apps/order-store/src/main.ts',
-      opsPort: DEMO_PORTS.orderStoreOps,
-      env: {
-        ...shared,
-        METRICS_PORT: String(DEMO_PORTS.orderStoreOps),
-        ORDER_STORE_DB_SCHEMA: SCHEMA,
-        ORDER_STORE_EVENTS_TOPIC: topics.events,
-        ORDER_STORE_GROUP_ID: `demo-order-store-${runId}`,
-        ORDER_STORE_DRAIN_DELAY: '500ms',
-      },
-    },
-  ];
-}
-
-interface ProvisionedAgent {
-  readonly agentId: string;
-  readonly accountId: string;
-  readonly apiKey: string;
-}
-
-/**
- * Accounts, agents, API keys and risk limits, written with the gateway's own repositories and
- * hasher under the pepper the gateway got (AdminService will do this over gRPC).
- */
-async function provision(
-  pepper: string,
-  who: readonly { agentId: string; accountId: string }[],
-): Promise<ProvisionedAgent[]> {
-  const db = await createPgPool({
-    ...DB,
-    searchPath: [SCHEMA],
-    maxConnections: 1,
-    applicationName: 'platform-demo',
-  });
-  try {
-    const accounts = new AccountsRepository(db);
-    const keys = new ApiKeysRepository(db);
-    const limits = new RiskLimitsRepository(db);
-    const hasher = new ApiKeyHasher(pepper);
-    const out: ProvisionedAgent[] = [];
-    for (const { agentId, accountId } of who) {
-      await accounts.createAccount(accountId, `demo account ${accountId}`);
-      await limits.upsert(accountId, LIMITS);
-      await accounts.createAgent({ agentId, accountId, name: `demo agent ${agentId}` });
-      const issued = await hasher.issue();
-      await keys.insert({ ...issued, agentId, role: 'trader' });
-      out.push({ agentId, accountId, apiKey: issued.plaintext });
-    }
-    return out;
-  } finally {
-    await db.close();
-  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -608,28 +399,14 @@ async function printMetrics(): Promise<void> {
 async function main(): Promise<void> {
   const serve = process.argv.includes('--serve');
   const t0 = Date.now();
-  const runId = randomUUID().slice(0, 8);
   const elapsed = (): string => `${((Date.now() - t0) / 1000).toFixed(1)} s`;
-  say(`meridian trading demo ${runId}`);
+  say('meridian trading demo');
 
   await assertPortsFree();
-  const kafka = await ensureKafka();
-  await resetState(kafka);
-  const topics = runTopics(runId);
-  await createTopics(kafka, topics.all);
-  writeFileSync(RUN_FILE, JSON.stringify({ runId, topics: topics.all.map((t) => t.name) }));
-  const pepper =
-    process.env['MERIDIAN_ORDER_GATEWAY_API_KEY_PEPPER'] ?? randomBytes(24).toString('base64url');
-
-  const services = serviceSpecs(runId, kafka.bootstrap, topics, pepper).map(
-    (spec) => new ServiceProcess(spec, ROOT, DEMO_DIR, say),
-  );
   let rejectDied: (error: Error) => void = () => undefined;
   const died = new Promise<never>((_, reject) => (rejectDied = reject));
   died.catch(() => undefined); // observed through `guard` below
   const guard = <T>(step: Promise<T>): Promise<T> => Promise.race([step, died]);
-  // Last resort if this process dies abruptly: never leave services behind on the demo ports.
-  process.once('exit', () => services.forEach((s) => s.killNow()));
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals): void => {
     interrupted = true;
@@ -638,26 +415,43 @@ async function main(): Promise<void> {
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
 
   const agents: DemoAgent[] = [];
+  let platform: LocalPlatform | undefined;
   let ok = false;
   try {
     section(`starting services (logs in ${relative(process.cwd(), DEMO_DIR)}/<service>.log)`);
-    say(
-      `  kafka ${kafka.bootstrap.join(',')}  topics demo-${runId}.*  postgres ${DB.database}/${SCHEMA}  redis ${REDIS_PREFIX}*`,
+    const started = Date.now();
+    platform = await guard(
+      LocalPlatform.start(
+        {
+          dir: DEMO_DIR,
+          schema: SCHEMA,
+          redisPrefix: REDIS_PREFIX,
+          instruments: INSTRUMENTS,
+          ports: DEMO_PORTS,
+          log: say,
+          readyTimeoutMs: READY_TIMEOUT_MS,
+        },
+        rejectDied,
+      ),
     );
-    for (const service of services) service.start(rejectDied);
-    const readyIn = await guard(Promise.all(services.map((s) => s.waitReady(READY_TIMEOUT_MS))));
-    for (const [i, service] of services.entries()) {
+    say(
+      `  kafka ${platform.kafka.bootstrap.join(',')}  topics ${SCHEMA}-${platform.runId}.*  postgres ${LOCAL_DB.database}/${SCHEMA}  redis ${REDIS_PREFIX}*`,
+    );
+    for (const service of platform.services) {
       const { grpc, opsPort, name } = service.spec;
       say(
-        `  ready ${name.padEnd(14)} pid ${service.pid ?? '?'}  ops :${opsPort}${grpc === undefined ? '' : `  gRPC :${grpc.port} SERVING`}  (${((readyIn[i] ?? 0) / 1000).toFixed(1)} s)`,
+        `  ready ${name.padEnd(14)} pid ${service.pid ?? '?'}  ops :${opsPort}${grpc === undefined ? '' : `  gRPC :${grpc.port} SERVING`}  (${((Date.now() - started) / 1000).toFixed(1)} s)`,
       );
     }
 
     const provisioned = await guard(
-      provision(pepper, [
-        { agentId: 'demo-maker', accountId: 'demo-acct-a' },
-        { agentId: 'demo-taker', accountId: 'demo-acct-b' },
-      ]),
+      platform.provision(
+        [
+          { agentId: 'demo-maker', accountId: 'demo-acct-a' },
+          { agentId: 'demo-taker', accountId: 'demo-acct-b' },
+        ],
+        LIMITS,
+      ),
     );
     section('provisioned (accounts, agents, trader API keys, risk limits)');
     for (const [label, p] of [
@@ -668,14 +462,7 @@ async function main(): Promise<void> {
       say(
         `  ${label.padEnd(8)} agent ${p.agentId} on ${p.accountId}, key mrd_${p.apiKey.slice(4, 20)}.…`,
       );
-      agents.push(
-        new DemoAgent({
-          label,
-          ...p,
-          address: `127.0.0.1:${DEMO_PORTS.gatewayGrpc}`,
-          print: say,
-        }),
-      );
+      agents.push(new DemoAgent({ label, ...p, address: platform.gatewayAddress, print: say }));
     }
     const [maker, taker] = agents;
     if (maker === undefined || taker === undefined) throw new Error('agents missing');
@@ -688,9 +475,9 @@ async function main(): Promise<void> {
     if (serve) {
       section('serving until Ctrl-C');
       say(
-        `  gRPC   127.0.0.1:${DEMO_PORTS.gatewayGrpc}  (grpcurl -plaintext 127.0.0.1:${DEMO_PORTS.gatewayGrpc} list)`,
+        `  gRPC   ${platform.gatewayAddress}  (grpcurl -plaintext ${platform.gatewayAddress} list)`,
       );
-      for (const s of services)
+      for (const s of platform.services)
         say(
           `  ${s.spec.name.padEnd(14)} http://127.0.0.1:${s.spec.opsPort}/metrics  /health/ready`,
         );
@@ -717,23 +504,16 @@ async function main(): Promise<void> {
     for (const agent of agents) agent.close();
   }
 
-  section('stopping services (SIGTERM)');
-  const results = await Promise.allSettled(services.map((s) => s.stop(STOP_TIMEOUT_MS)));
-  for (const [i, result] of results.entries()) {
-    const name = services[i]?.spec.name ?? '?';
-    if (result.status === 'fulfilled' && result.value === 0) say(`  ${name.padEnd(14)} exit 0`);
-    else {
-      ok = false;
-      say(
-        `  ${name.padEnd(14)} ${result.status === 'fulfilled' ? `exit ${result.value}` : String(result.reason)}`,
-      );
+  if (platform !== undefined) {
+    section('stopping services (SIGTERM)');
+    for (const { name, code } of await platform.stop(STOP_TIMEOUT_MS)) {
+      if (code === 0) say(`  ${name.padEnd(14)} exit 0`);
+      else {
+        ok = false;
+        say(`  ${name.padEnd(14)} ${code instanceof Error ? code.message : `exit ${code}`}`);
+      }
     }
   }
-  await deleteTopics(
-    kafka,
-    topics.all.map((t) => t.name),
-  ).catch(() => undefined);
-  rmSync(RUN_FILE, { force: true });
   say(`\n${ok ? 'demo: ok' : 'demo: FAILED'} in ${elapsed()}`);
   process.exitCode = ok ? 0 : 1;
 }

@@ -1,0 +1,351 @@
+/**
+ * The order platform on this machine: the Kafka dev broker (started if needed), its own topics
+ * per run, a fresh PostgreSQL schema and Redis prefix, and the services as child processes the
+ * way they run in production. Used by the demo (`npm start`) and the end-to-end benchmarks, so
+ * both run exactly the same wiring.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { Redis } from 'ioredis';
+import { dlqTopicOf, Topics } from '@meridian/contracts';
+import {
+  AccountsRepository,
+  ApiKeyHasher,
+  ApiKeysRepository,
+  RiskLimitsRepository,
+} from '@meridian/orders-data-access';
+import type { RiskLimits } from '@meridian/orders-domain-pretrade';
+import { createPgPool } from '@meridian/shared-persistence';
+import {
+  createTopics,
+  deleteTopics,
+  ensureDatabase,
+  ensureKafka,
+  type LocalKafka,
+} from './local-stack';
+import { ServiceProcess, type ServiceSpec } from './service.process';
+
+export const ROOT = resolve(__dirname, '..', '..');
+export const LOCAL_DB = {
+  host: '127.0.0.1',
+  port: 5432,
+  user: 'postgres',
+  database: 'meridian',
+} as const;
+const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+
+/** An instrument as the executor and the gateway's catalog seed both take it. */
+export interface PlatformInstrument {
+  readonly symbol: string;
+  readonly tickSize: string;
+  readonly lotSize: string;
+  readonly minPrice: string;
+  readonly maxPrice: string;
+  readonly currencyDecimals: number;
+  readonly referencePrice: string;
+}
+
+export interface PlatformPorts {
+  readonly gatewayGrpc: number;
+  readonly gatewayOps: number;
+  readonly executorOps: number;
+  readonly orderStoreOps: number;
+}
+
+export interface PlatformOptions {
+  /** Logs, snapshots; wiped at start. */
+  readonly dir: string;
+  /** PostgreSQL schema and Redis prefix of the run (dropped / cleared at start). */
+  readonly schema: string;
+  readonly redisPrefix: string;
+  readonly instruments: readonly PlatformInstrument[];
+  /** Fixed ports (the demo's, in docs/ports.md); default free ephemeral ones. */
+  readonly ports?: PlatformPorts;
+  /** Extra environment per service name (e.g. log level, tuning knobs). */
+  readonly env?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  readonly log?: (line: string) => void;
+  readonly readyTimeoutMs?: number;
+}
+
+export interface RunTopics {
+  readonly commands: string;
+  readonly events: string;
+  readonly trades: string;
+  readonly riskControls: string;
+  readonly all: readonly { name: string; partitions: number; replicationFactor: number }[];
+}
+
+export interface ProvisionedAgent {
+  readonly agentId: string;
+  readonly accountId: string;
+  readonly apiKey: string;
+}
+
+/** The run's own copies of the order topics (`<prefix>-<runId>.<topic>`), so runs never mix. */
+export function runTopics(prefix: string, runId: string): RunTopics {
+  const name = (topic: string): string => `${prefix}-${runId}.${topic}`;
+  const like = (topic: string, as: { partitions: number; replicationFactor: number }) => ({
+    name: topic,
+    partitions: as.partitions,
+    replicationFactor: as.replicationFactor,
+  });
+  const commands = name(Topics.ordersCommands.name);
+  const events = name(Topics.ordersEvents.name);
+  const trades = name(Topics.trades.name);
+  const riskControls = name(Topics.riskControls.name);
+  return {
+    commands,
+    events,
+    trades,
+    riskControls,
+    all: [
+      like(commands, Topics.ordersCommands),
+      like(events, Topics.ordersEvents),
+      like(trades, Topics.trades),
+      like(riskControls, Topics.riskControls),
+      like(dlqTopicOf(commands), { partitions: 3, replicationFactor: 3 }),
+      like(dlqTopicOf(events), { partitions: 3, replicationFactor: 3 }),
+      like(dlqTopicOf(riskControls), { partitions: 3, replicationFactor: 3 }),
+    ],
+  };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address !== null
+          ? resolvePort(address.port)
+          : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+/** A running platform; `stop()` ends the services (SIGTERM) and deletes the run's topics. */
+export class LocalPlatform {
+  private constructor(
+    readonly runId: string,
+    readonly kafka: LocalKafka,
+    readonly topics: RunTopics,
+    readonly ports: PlatformPorts,
+    readonly services: readonly ServiceProcess[],
+    private readonly options: PlatformOptions,
+    private readonly pepper: string,
+  ) {}
+
+  /** host:port of the order gateway. */
+  get gatewayAddress(): string {
+    return `127.0.0.1:${this.ports.gatewayGrpc}`;
+  }
+
+  /**
+   * Prepares state and topics, then starts executor, order-gateway and order-store. Resolves
+   * once every service is ready; `onDeath` hears of a service that exits on its own later.
+   */
+  static async start(
+    options: PlatformOptions,
+    onDeath: (error: Error) => void = () => undefined,
+  ): Promise<LocalPlatform> {
+    const log = options.log ?? (() => undefined);
+    const runId = randomUUID().slice(0, 8);
+    const kafka = await ensureKafka();
+    rmSync(options.dir, { recursive: true, force: true });
+    mkdirSync(join(options.dir, 'executor-snapshots'), { recursive: true });
+    await resetState(options.schema, options.redisPrefix);
+    const topics = runTopics(options.schema, runId);
+    await createTopics(kafka, topics.all);
+    const ports = options.ports ?? {
+      gatewayGrpc: await freePort(),
+      gatewayOps: await freePort(),
+      executorOps: await freePort(),
+      orderStoreOps: await freePort(),
+    };
+    const pepper =
+      process.env['MERIDIAN_ORDER_GATEWAY_API_KEY_PEPPER'] ?? randomBytes(24).toString('base64url');
+    const specs = serviceSpecs(runId, kafka.bootstrap, topics, ports, pepper, options);
+    const services = specs.map((spec) => new ServiceProcess(spec, ROOT, options.dir, log));
+    const platform = new LocalPlatform(runId, kafka, topics, ports, services, options, pepper);
+    process.once('exit', () => services.forEach((s) => s.killNow()));
+    for (const service of services) service.start(onDeath);
+    await Promise.all(services.map((s) => s.waitReady(options.readyTimeoutMs ?? 60_000)));
+    return platform;
+  }
+
+  /**
+   * Accounts, agents, trader API keys and pre-trade limits, written with the gateway's own
+   * repositories and hasher under the pepper the gateway got.
+   */
+  async provision(
+    who: readonly { agentId: string; accountId: string }[],
+    limits: RiskLimits,
+  ): Promise<ProvisionedAgent[]> {
+    const db = await createPgPool({
+      ...LOCAL_DB,
+      searchPath: [this.options.schema],
+      maxConnections: 1,
+      applicationName: 'local-platform',
+    });
+    try {
+      const accounts = new AccountsRepository(db);
+      const keys = new ApiKeysRepository(db);
+      const limitsRepo = new RiskLimitsRepository(db);
+      const hasher = new ApiKeyHasher(this.pepper);
+      const out: ProvisionedAgent[] = [];
+      const seen = new Set<string>();
+      for (const { agentId, accountId } of who) {
+        if (!seen.has(accountId)) {
+          await accounts.createAccount(accountId, `account ${accountId}`);
+          await limitsRepo.upsert(accountId, limits);
+          seen.add(accountId);
+        }
+        await accounts.createAgent({ agentId, accountId, name: `agent ${agentId}` });
+        const issued = await hasher.issue();
+        await keys.insert({ ...issued, agentId, role: 'trader' });
+        out.push({ agentId, accountId, apiKey: issued.plaintext });
+      }
+      return out;
+    } finally {
+      await db.close();
+    }
+  }
+
+  /** SIGTERM to every service; returns each one's exit code (null: killed after the timeout). */
+  async stop(timeoutMs = 20_000): Promise<{ name: string; code: number | null | Error }[]> {
+    const results = await Promise.allSettled(this.services.map((s) => s.stop(timeoutMs)));
+    await deleteTopics(
+      this.kafka,
+      this.topics.all.map((t) => t.name),
+    ).catch(() => undefined);
+    return results.map((result, i) => ({
+      name: this.services[i]?.spec.name ?? '?',
+      code:
+        result.status === 'fulfilled'
+          ? result.value
+          : result.reason instanceof Error
+            ? result.reason
+            : new Error(String(result.reason)),
+    }));
+  }
+}
+
+/** Drops and recreates the run's schema and deletes its Redis keys. */
+async function resetState(schema: string, redisPrefix: string): Promise<void> {
+  await ensureDatabase(LOCAL_DB, LOCAL_DB.database);
+  const admin = await createPgPool({
+    ...LOCAL_DB,
+    maxConnections: 1,
+    applicationName: 'local-platform',
+  });
+  try {
+    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await admin.query(`CREATE SCHEMA "${schema}"`);
+  } finally {
+    await admin.close();
+  }
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${redisPrefix}*`, 'COUNT', 500);
+      if (keys.length > 0) await redis.del(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function serviceSpecs(
+  runId: string,
+  bootstrap: readonly string[],
+  topics: RunTopics,
+  ports: PlatformPorts,
+  pepper: string,
+  options: PlatformOptions,
+): ServiceSpec[] {
+  const shared = {
+    KAFKA_BROKERS: bootstrap.join(','),
+    PGHOST: LOCAL_DB.host,
+    PGPORT: String(LOCAL_DB.port),
+    PGUSER: LOCAL_DB.user,
+    PGDATABASE: LOCAL_DB.database,
+    REDIS_URL,
+    SECRETS_PROVIDER: 'env',
+    LOG_LEVEL: process.env['LOG_LEVEL'] ?? 'info',
+    TZ: 'UTC',
+    // Extra Node flags for the services (`--inspect=0`, `--cpu-prof`, `-r <preload>`); never
+    // the parent's NODE_OPTIONS, which carry tsx's loader.
+    NODE_OPTIONS: process.env['MERIDIAN_DEMO_NODE_OPTIONS'] ?? '',
+  };
+  const extra = (name: string): Readonly<Record<string, string>> => options.env?.[name] ?? {};
+  const engineInstruments = options.instruments.map(
+    ({ referencePrice: _reference, ...spec }) => spec,
+  );
+  return [
+    {
+      name: 'executor',
+      entry: 'apps/executor/src/main.ts',
+      opsPort: ports.executorOps,
+      env: {
+        ...shared,
+        METRICS_PORT: String(ports.executorOps),
+        EXECUTOR_GROUP_ID: `${options.schema}-executor-${runId}`,
+        EXECUTOR_INSTRUMENTS: JSON.stringify(engineInstruments),
+        EXECUTOR_SNAPSHOT_DIR: join(options.dir, 'executor-snapshots'),
+        EXECUTOR_COMMANDS_TOPIC: topics.commands,
+        EXECUTOR_EVENTS_TOPIC: topics.events,
+        EXECUTOR_TRADES_TOPIC: topics.trades,
+        EXECUTOR_RISK_TOPIC: topics.riskControls,
+        EXECUTOR_DLQ_TOPIC: dlqTopicOf(topics.commands),
+        EXECUTOR_DRAIN_DELAY_MS: '500',
+        ...extra('executor'),
+      },
+    },
+    {
+      name: 'order-gateway',
+      entry: 'apps/order-gateway/src/main.ts',
+      opsPort: ports.gatewayOps,
+      grpc: { port: ports.gatewayGrpc, service: 'meridian.orders.v1.OrderService' },
+      env: {
+        ...shared,
+        METRICS_PORT: String(ports.gatewayOps),
+        GRPC_HOST: '127.0.0.1',
+        GRPC_PORT: String(ports.gatewayGrpc),
+        MERIDIAN_ORDER_GATEWAY_API_KEY_PEPPER: pepper,
+        GATEWAY_DB_SCHEMA: options.schema,
+        GATEWAY_REDIS_PREFIX: options.redisPrefix,
+        GATEWAY_COMMANDS_TOPIC: topics.commands,
+        GATEWAY_EVENTS_TOPIC: topics.events,
+        GATEWAY_EVENTS_GROUP: `${options.schema}-order-gateway-${runId}`,
+        GATEWAY_EVENTS_FROM_BEGINNING: 'true',
+        GATEWAY_RISK_CONTROLS_TOPIC: topics.riskControls,
+        GATEWAY_RISK_CONTROLS_GROUP: `${options.schema}-order-gateway-controls-${runId}`,
+        GATEWAY_INSTRUMENTS_SEED: JSON.stringify(options.instruments),
+        GATEWAY_DRAIN_DELAY: '500ms',
+        GRPC_SHUTDOWN_GRACE: '2s',
+        ...extra('order-gateway'),
+      },
+    },
+    {
+      name: 'order-store',
+      entry: 'apps/order-store/src/main.ts',
+      opsPort: ports.orderStoreOps,
+      env: {
+        ...shared,
+        METRICS_PORT: String(ports.orderStoreOps),
+        ORDER_STORE_DB_SCHEMA: options.schema,
+        ORDER_STORE_EVENTS_TOPIC: topics.events,
+        ORDER_STORE_GROUP_ID: `${options.schema}-order-store-${runId}`,
+        ORDER_STORE_DRAIN_DELAY: '500ms',
+        ...extra('order-store'),
+      },
+    },
+  ];
+}
