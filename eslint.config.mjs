@@ -205,7 +205,7 @@ export default [
     },
   },
   {
-    files: ['tools/**/*.ts', '**/cli.ts', '**/*.cli.ts'],
+    files: ['tools/**/*.ts', 'bench/**/*.ts', '**/cli.ts', '**/*.cli.ts'],
     rules: { 'no-console': 'off' },
   },
 ];

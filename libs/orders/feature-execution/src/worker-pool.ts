@@ -45,7 +45,9 @@ export interface WorkerPoolOptions {
   readonly onWorkerExit?: (worker: number, error: WorkerCrashedError) => void;
 }
 
-const WORKER_ENTRY = join(__dirname, 'engine.worker.ts');
+// Compiled builds (dist/, images) ship engine.worker.js and have no @swc-node at run time.
+const COMPILED = __filename.endsWith('.js');
+const WORKER_ENTRY = join(__dirname, COMPILED ? 'engine.worker.js' : 'engine.worker.ts');
 // Worker threads run the TypeScript sources through swc-node like the service process does.
 const SWC_PROJECT = join(__dirname, '..', '..', '..', '..', 'tsconfig.base.json');
 
@@ -284,7 +286,7 @@ export class WorkerPool {
     }
     const thread = new Worker(WORKER_ENTRY, {
       workerData: init,
-      execArgv: ['-r', '@swc-node/register'],
+      execArgv: COMPILED ? [] : ['-r', '@swc-node/register'],
       env: { ...process.env, SWC_NODE_PROJECT: SWC_PROJECT },
     });
     w.thread = thread;
