@@ -44,13 +44,25 @@ export async function bootstrap(telemetry: TelemetryHandle): Promise<void> {
     const report = await migrateGatewaySchema(db, config.schema);
     logger.info({ schema: config.schema, report }, 'gateway migrations applied');
   }
-  const redis = new Redis(config.redis.url, { maxRetriesPerRequest: 2, enableOfflineQueue: false });
+  // Auto-pipelining: the Lua reservations of concurrent orders share one write to Redis.
+  const redis = new Redis(config.redis.url, {
+    maxRetriesPerRequest: 2,
+    enableOfflineQueue: false,
+    enableAutoPipelining: true,
+  });
   const kafka = createKafka({
     brokers: [...config.kafka.brokers],
     clientId: config.kafka.clientId,
     logger,
   });
-  const producer = new KafkaProducer({ kafka, logger, metrics });
+  // Commands of concurrent orders go out in one produce request (linger), each ack still waits
+  // for the brokers' acknowledgement of its own record.
+  const producer = new KafkaProducer({
+    kafka,
+    logger,
+    metrics,
+    linger: { maxMessages: config.publishMaxBatch, maxDelayMs: config.publishLingerMs },
+  });
   await producer.connect();
 
   const connections = { config, db, redis, kafka, producer, pepper, logger, metrics, readiness };
@@ -63,7 +75,10 @@ export async function bootstrap(telemetry: TelemetryHandle): Promise<void> {
   // Order matters: stop taking RPCs and drain them (they publish), stop consuming, flush the
   // producer, then close the ops endpoints and the pools; telemetry last.
   new GracefulShutdown({ readiness, logger, drainDelayMs: config.drainDelayMs })
-    .onShutdown('grpc-server', () => runtime.server.close(config.grpc.graceMs))
+    .onShutdown('grpc-server', async () => {
+      await runtime.server.close(config.grpc.graceMs);
+      await runtime.entry.settle();
+    })
     .onShutdown('events-consumer', () => runtime.consumer.stop())
     .onShutdown('risk-controls-consumer', () => runtime.controlsConsumer.stop())
     .onShutdown('kafka-producer', async () => {

@@ -129,6 +129,14 @@ export const orderGatewayConfigSchema = {
     .describe(
       'Node id 0..63 inside order ids; unique per replica (the pod ordinal). Default: a hash of the host name.',
     ),
+  publishLingerMs: duration('GATEWAY_PUBLISH_LINGER')
+    .default('0ms')
+    .describe(
+      'How long a command waits for others to share its produce request (0: only those submitted in the same event-loop turn).',
+    ),
+  publishMaxBatch: positiveInt('GATEWAY_PUBLISH_MAX_BATCH')
+    .default('500')
+    .describe('Most commands in one produce request; a full batch is sent at once.'),
   drainDelayMs: duration('GATEWAY_DRAIN_DELAY')
     .default('5s')
     .describe('Pause between turning unready and draining (endpoint removal in Kubernetes).'),

@@ -69,6 +69,7 @@ export interface GatewayRuntime {
   readonly controlsConsumer: KafkaConsumer<risk.RiskControl>;
   readonly hub: ExecutionReportHub;
   readonly catalog: InstrumentCatalog;
+  readonly entry: OrderEntryService;
 }
 
 /** Wires the feature lib's classes (no logic of its own). */
@@ -83,7 +84,14 @@ export async function buildGatewayRuntime(c: GatewayConnections): Promise<Gatewa
   const limits = new RiskLimitsCache(new RiskLimitsRepository(db));
   const ordersRepo = new OrdersRepository(db);
   const publisher = new KafkaCommandPublisher(c.producer, config.commandsTopic);
-  const entry = new OrderEntryService(riskStore, new TradingStatesRepository(db), publisher);
+  const entry = new OrderEntryService(
+    riskStore,
+    new TradingStatesRepository(db),
+    publisher,
+    undefined,
+    (error, clientOrderId) =>
+      c.logger.warn({ err: error, clientOrderId }, 'idempotency record not marked confirmed'),
+  );
   const targets = new OrderTargetResolver(riskStore, ordersRepo);
   const hub = new ExecutionReportHub();
   const eventLog = new OrderEventsRepository(db);
@@ -156,5 +164,5 @@ export async function buildGatewayRuntime(c: GatewayConnections): Promise<Gatewa
     metrics: c.metrics,
     dlqProducer: c.producer,
   });
-  return { server, consumer, controlsConsumer, hub, catalog };
+  return { server, consumer, controlsConsumer, hub, catalog, entry };
 }

@@ -59,7 +59,11 @@ export class OrderEntryService {
     private readonly tradingStates: TradingStatesRepository,
     private readonly publisher: CommandPublisher,
     readonly clock: NanoClock = systemNanoClock,
+    private readonly onMarkFailed: (error: unknown, clientOrderId: string) => void = () =>
+      undefined,
   ) {}
+
+  private readonly marking = new Set<Promise<void>>();
 
   /** Trader keys only; an account_id, when given, must be the key's account. */
   authorizeTrading(principal: Principal, accountId: string): void {
@@ -199,7 +203,12 @@ export class OrderEntryService {
     return { orderId: value.o, commandId: value.c, acceptedAtUnixNanos: BigInt(value.t) };
   }
 
-  /** Publishes and marks the record confirmed (the confirmation is best effort: a retry re-publishes). */
+  /**
+   * Publishes, then marks the record confirmed without waiting for Redis: the ack needs only the
+   * brokers' acknowledgement. The mark is an optimisation (a retry of an unmarked record
+   * re-publishes the same command id, which the executor applies once), so a failed mark is
+   * logged, never an error for the agent.
+   */
   async publishAccepted(
     principal: Principal,
     command: orders.OrderCommand,
@@ -207,16 +216,21 @@ export class OrderEntryService {
   ): Promise<Acknowledgement> {
     await this.publishOrFail(command);
     const confirmed = { ...(JSON.parse(record) as IdempotencyValue), d: 1 as const };
-    await this.store.updateIdempotency(
-      principal.agentId,
-      command.clientOrderId,
-      JSON.stringify(confirmed),
-    );
+    const marking = this.store
+      .updateIdempotency(principal.agentId, command.clientOrderId, JSON.stringify(confirmed))
+      .catch((error: unknown) => this.onMarkFailed(error, command.clientOrderId));
+    this.marking.add(marking);
+    void marking.finally(() => this.marking.delete(marking));
     return {
       orderId: command.orderId,
       commandId: command.commandId,
       acceptedAtUnixNanos: command.publishedAtUnixNanos,
     };
+  }
+
+  /** Waits for the confirmation marks still in flight (graceful shutdown, tests). */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.marking]);
   }
 
   private async publishOrFail(command: orders.OrderCommand): Promise<void> {
