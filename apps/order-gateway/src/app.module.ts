@@ -41,7 +41,7 @@ export class AppModule implements OnApplicationBootstrap {
 
   async onApplicationBootstrap(): Promise<void> {
     const { db, redis, producer, readiness, config, logger } = this.connections;
-    const { consumer, controlsConsumer, server } = this.runtime;
+    const { consumer, controlsConsumer, pricesConsumer, server } = this.runtime;
     readiness.register('postgres', async () => {
       await db.healthCheck(1000);
       return true;
@@ -58,6 +58,8 @@ export class AppModule implements OnApplicationBootstrap {
     }));
     await consumer.start();
     await controlsConsumer.start();
+    // Not a readiness condition: without market prices the band centres on the static reference.
+    await pricesConsumer.start();
     const port = await server.listen(config.grpc.host, config.grpc.port);
     logger.info({ grpcPort: port, host: config.grpc.host }, 'order gateway listening');
   }

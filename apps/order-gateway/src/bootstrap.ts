@@ -81,6 +81,7 @@ export async function bootstrap(telemetry: TelemetryHandle): Promise<void> {
     })
     .onShutdown('events-consumer', () => runtime.consumer.stop())
     .onShutdown('risk-controls-consumer', () => runtime.controlsConsumer.stop())
+    .onShutdown('market-prices-consumer', () => runtime.pricesConsumer.stop())
     .onShutdown('kafka-producer', async () => {
       await producer.flush();
       await producer.close();

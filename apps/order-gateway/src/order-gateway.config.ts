@@ -102,6 +102,16 @@ export const orderGatewayConfigSchema = {
     .describe(
       'Consumer group applying risk.controls (one for all replicas: the state it writes is shared).',
     ),
+  marketPricesTopic: text('GATEWAY_MARKET_PRICES_TOPIC')
+    .default(Topics.marketdataLastPrice.name)
+    .describe(
+      'Market last prices (compacted): the price band is centred on them until a symbol trades on the platform.',
+    ),
+  marketPricesGroup: text('GATEWAY_MARKET_PRICES_GROUP')
+    .optional()
+    .describe(
+      'Consumer group of the market prices consumer; one per process start (the whole compacted topic is re-read). Default: order-gateway-prices-<host name>-<pid>-<start time>.',
+    ),
   eventsFromBeginning: boolean('GATEWAY_EVENTS_FROM_BEGINNING')
     .default('false')
     .describe('Where a new events group starts (true: replay the whole topic).'),
@@ -150,6 +160,8 @@ export function loadOrderGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
   return {
     ...config,
     eventsGroup: config.eventsGroup ?? `order-gateway-events-${hostname()}`,
+    marketPricesGroup:
+      config.marketPricesGroup ?? `order-gateway-prices-${hostname()}-${process.pid}-${Date.now()}`,
     nodeId: config.nodeId ?? OrderIdGenerator.nodeIdFromHostname(),
   };
 }

@@ -13,6 +13,7 @@ import {
   ApplyOrderEventUseCase,
   ApplyRiskControlUseCase,
   createRiskControlsConsumer,
+  createMarketPricesConsumer,
   KafkaRiskControlPublisher,
   CancelOrderUseCase,
   CreateAccountUseCase,
@@ -39,7 +40,7 @@ import {
   StreamExecutionReportsUseCase,
   SubmitOrderUseCase,
 } from '@meridian/orders-feature-gateway';
-import type { orders, risk } from '@meridian/contracts';
+import type { marketdata, orders, risk } from '@meridian/contracts';
 import { GrpcServerMetrics } from '@meridian/shared-observability';
 import type { KafkaConsumer, KafkaProducer } from '@meridian/shared-messaging';
 import type { Logger, MetricsRegistry, ReadinessRegistry } from '@meridian/shared-observability';
@@ -67,6 +68,8 @@ export interface GatewayRuntime {
   readonly consumer: KafkaConsumer<orders.OrderEvent>;
   /** Applies risk.controls.v1 (every trading-state change) to PostgreSQL and Redis. */
   readonly controlsConsumer: KafkaConsumer<risk.RiskControl>;
+  /** Market last prices (price-band centres) from marketdata.last-price.v1. */
+  readonly pricesConsumer: KafkaConsumer<marketdata.LastPrice>;
   readonly hub: ExecutionReportHub;
   readonly catalog: InstrumentCatalog;
   readonly entry: OrderEntryService;
@@ -164,5 +167,16 @@ export async function buildGatewayRuntime(c: GatewayConnections): Promise<Gatewa
     metrics: c.metrics,
     dlqProducer: c.producer,
   });
-  return { server, consumer, controlsConsumer, hub, catalog, entry };
+  const pricesConsumer = createMarketPricesConsumer(catalog, {
+    kafka: c.kafka,
+    groupId: config.marketPricesGroup,
+    topicName: config.marketPricesTopic,
+    fromBeginning: true,
+    logger: c.logger,
+    metrics: c.metrics,
+    dlqProducer: c.producer,
+    onRefused: (price) =>
+      c.logger.debug({ symbol: price.symbol, price: price.price?.value }, 'market price refused'),
+  });
+  return { server, consumer, controlsConsumer, pricesConsumer, hub, catalog, entry };
 }

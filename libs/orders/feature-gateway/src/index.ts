@@ -33,3 +33,4 @@ export * from './stream-execution-reports.usecase';
 export * from './submit-order.usecase';
 export { OrderIdGenerator } from './order-id.generator';
 export * from './risk-controls';
+export * from './market-prices.consumer';

@@ -13,6 +13,7 @@ export interface CatalogEntry {
 /** The instruments the gateway accepts orders for (reference data from PostgreSQL). */
 export class InstrumentCatalog {
   private entries = new Map<string, CatalogEntry>();
+  private readonly marketPrices = new Map<string, number>();
 
   /** Replaces the catalog; a bad definition throws InstrumentConfigError and keeps the old one. */
   load(records: readonly InstrumentRecord[]): void {
@@ -32,6 +33,25 @@ export class InstrumentCatalog {
 
   get(symbol: string): CatalogEntry | undefined {
     return this.entries.get(symbol);
+  }
+
+  /**
+   * Records the market's last price of a symbol (marketdata.last-price.v1) as the centre of the
+   * price band until the symbol trades here. Returns false, changing nothing, for an unknown
+   * symbol or a price this instrument cannot express (off its tick grid or range).
+   */
+  setMarketPrice(symbol: string, price: string): boolean {
+    const entry = this.entries.get(symbol);
+    if (entry === undefined) return false;
+    const parsed = entry.instrument.parsePrice(price);
+    if (!parsed.ok) return false;
+    this.marketPrices.set(symbol, parsed.value);
+    return true;
+  }
+
+  /** The band centre before any trade here: the market's last price, else the static reference. */
+  referenceTicks(symbol: string): number | null {
+    return this.marketPrices.get(symbol) ?? this.entries.get(symbol)?.referencePriceTicks ?? null;
   }
 
   get size(): number {

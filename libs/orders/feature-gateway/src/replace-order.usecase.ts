@@ -26,10 +26,7 @@ export class ReplaceOrderUseCase {
   ): Promise<orders.ReplaceOrderResponse> {
     this.entry.authorizeTrading(principal, request.accountId);
     validateClientOrderId(request.clientOrderId);
-    const { instrument, increments, referencePriceTicks } = lookupSymbol(
-      this.catalog,
-      request.symbol,
-    );
+    const { instrument, increments } = lookupSymbol(this.catalog, request.symbol);
     const replacement = validateReplace(request.replacement, instrument);
     const canonical = orders.ReplaceOrderRequest.encode({
       ...request,
@@ -38,6 +35,10 @@ export class ReplaceOrderUseCase {
     const hash = this.entry.fingerprint('replace', canonical);
     const limits = await this.limits.get(principal.accountId);
     const priceTicks = replacement.limitTicks ?? replacement.stopTicks;
+    // The band is centred as for a new order: the last trade here, else the market's price.
+    const centre =
+      (await this.entry.store.lastPriceTicks(request.symbol)) ??
+      this.catalog.referenceTicks(request.symbol);
     const newTotalNotional =
       replacement.lots !== null && priceTicks !== null
         ? checkOrderLimits(
@@ -45,7 +46,7 @@ export class ReplaceOrderUseCase {
             instrument,
             increments,
             { lots: replacement.lots, priceTicks },
-            referencePriceTicks,
+            centre,
           )
         : -1;
     const { orderId, origClientOrderId } = await this.targets.resolve(principal, request.target);

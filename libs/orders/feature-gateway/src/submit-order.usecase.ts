@@ -29,10 +29,7 @@ export class SubmitOrderUseCase {
   ): Promise<orders.SubmitOrderResponse> {
     this.entry.authorizeTrading(principal, request.accountId);
     validateClientOrderId(request.clientOrderId);
-    const { instrument, increments, referencePriceTicks } = lookupSymbol(
-      this.catalog,
-      request.symbol,
-    );
+    const { instrument, increments } = lookupSymbol(this.catalog, request.symbol);
     const order = validateNewOrder(request.order, instrument, this.entry.clock());
     const canonical = orders.SubmitOrderRequest.encode({
       ...request,
@@ -50,7 +47,7 @@ export class SubmitOrderUseCase {
         instrument,
         increments,
         { lots: order.lots, priceTicks: order.limitTicks ?? order.stopTicks },
-        lastPrice ?? referencePriceTicks,
+        lastPrice ?? this.catalog.referenceTicks(request.symbol),
       );
     } catch (error: unknown) {
       // A retry of an accepted order gets its original ack even if limits or prices moved since.

@@ -69,6 +69,8 @@ export interface TestGateway {
   readonly riskControlsTopic: string;
   /** The server's metrics (grpc_server_*). */
   readonly metrics: MetricsRegistry;
+  /** The instruments (and market prices) orders are validated against. */
+  readonly catalog: InstrumentCatalog;
   /** The events consumer's handler (log, risk, fan-out), for feeding reports without Kafka. */
   readonly applyEvent: ApplyOrderEventUseCase;
   /** Creates account (if new), agent and a key with `role`; returns the plaintext key. */
@@ -210,6 +212,7 @@ export async function startTestGateway(
     hub,
     riskControlsTopic,
     metrics,
+    catalog,
     applyEvent,
     async addAgent(agentId, accountId, role) {
       if (!knownAccounts.has(accountId)) {
