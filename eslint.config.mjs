@@ -29,6 +29,7 @@ export default [
       '.cache/**',
       'tools/.node/**',
       'tools/kafka-dev-broker/.build/**',
+      'tools/chart-render/.build/**',
       'libs/contracts/src/generated/**',
       '**/*.cjs',
       '**/*.mjs',

@@ -66,6 +66,11 @@ cmd_test() {
   build_broker
   # The end-to-end test drives the platform with a Python agent (grpcio + protoc stubs).
   bash "$ROOT/tools/scripts/ensure-python-grpc.sh"
+  # Chart checks render with a Go text/template + Sprig tool (no helm here): Go from Debian.
+  bash "$ROOT/tools/chart-render/ensure-go.sh"
+  bash "$ROOT/tools/chart-render/build.sh"
+  # SLO rules are checked with promtool and evaluated by a real Prometheus (Debian).
+  bash "$ROOT/tools/scripts/ensure-prometheus.sh"
   log "format check"
   prettier --check . --log-level warn
   log "lint (module boundaries), typecheck, contract drift"

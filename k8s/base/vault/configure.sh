@@ -28,7 +28,8 @@ for svc in $SERVICES; do
     bound_service_account_namespaces=meridian \
     policies="meridian-$svc" \
     token_ttl=1h \
-    token_max_ttl=24h
+    token_max_ttl=24h \
+    audience=vault
 done
 
 # Database secrets engine: short-lived PostgreSQL roles per service, members of the `meridian`
