@@ -21,7 +21,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { type LoadReport, runLoadGenerator } from '@meridian/orders-agent-sim';
-import type { RiskLimits } from '@meridian/orders-domain-pretrade';
+import type { RiskLimitsInput } from '@meridian/orders-client';
 import { LocalPlatform, ROOT } from '@meridian/workspace-scripts/local-platform';
 
 const args = process.argv.slice(2);
@@ -30,7 +30,9 @@ function arg(name: string, fallback: string): string {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? (args[i + 1] ?? fallback) : fallback;
 }
-const RATES = arg('rates', quick ? '2000' : '5000,10000,20000').split(',').map(Number);
+const RATES = arg('rates', quick ? '2000' : '5000,10000,20000')
+  .split(',')
+  .map(Number);
 const SECONDS = Number(arg('seconds', quick ? '3' : '10'));
 const AGENTS = Number(arg('agents', '16'));
 const CHANNELS = Number(arg('channels', '4'));
@@ -47,7 +49,7 @@ const INSTRUMENT = {
 } as const;
 
 /** Roomy enough that risk never refuses the benchmark's orders (it still evaluates every one). */
-const LIMITS: RiskLimits = {
+const LIMITS: RiskLimitsInput = {
   maxOrderQuantity: '1000000',
   maxOrderNotional: '1000000000',
   priceBandBps: 5000,
@@ -88,7 +90,9 @@ async function main(): Promise<void> {
       'order-store': { LOG_LEVEL: 'warn' },
     },
   });
-  log(`platform ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${platform.gatewayAddress})`);
+  log(
+    `platform ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${platform.gatewayAddress})`,
+  );
   const results: { label: string; report: LoadReport }[] = [];
   try {
     const agents = await platform.provision(

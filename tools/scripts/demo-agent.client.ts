@@ -1,16 +1,14 @@
 /**
  * The demo's reference agent: what any trading agent does over the public gRPC API
- * (docs/api.md) with the generated grpc-js client of @meridian/contracts — an API key in the
- * `x-api-key` metadata, order entry, and its execution reports on StreamExecutionReports.
+ * (docs/api.md) with the TypeScript client @meridian/orders-client — an API key in the
+ * `x-api-key` metadata, order entry, and its execution reports on a resumable stream.
  */
+import { common, orders } from '@meridian/contracts';
 import {
-  credentials,
-  Metadata,
-  type ClientReadableStream,
-  type ServiceError,
-  status as grpcStatus,
-} from '@grpc/grpc-js';
-import { common, googleRpc, orders } from '@meridian/contracts';
+  type ExecutionReportStream,
+  OrderClient,
+  toMeridianClientError,
+} from '@meridian/orders-client';
 
 /** One execution of one of the agent's orders, as its execution-report stream delivered it. */
 export interface AgentFill {
@@ -48,32 +46,14 @@ export function isTerminal(s: orders.OrderStatus | undefined): boolean {
   return s !== undefined && TERMINAL.has(s);
 }
 
-function isServiceError(error: unknown): error is ServiceError {
-  return error instanceof Error && typeof (error as Partial<ServiceError>).code === 'number';
-}
-
 /** Decodes the google.rpc.Status trailer the gateway attaches to every error. */
 export function describeFailure(error: unknown): CallFailure {
-  if (!isServiceError(error))
-    return {
-      status: 'UNKNOWN',
-      reason: '?',
-      message: error instanceof Error ? error.message : String(error),
-      metadata: {},
-    };
-  const raw = error.metadata?.get('grpc-status-details-bin')[0];
-  let info: googleRpc.ErrorInfo | undefined;
-  if (raw instanceof Buffer) {
-    const detail = googleRpc.Status.decode(raw).details.find(
-      (d) => d.typeUrl === 'type.googleapis.com/google.rpc.ErrorInfo',
-    );
-    if (detail !== undefined) info = googleRpc.ErrorInfo.decode(detail.value);
-  }
+  const failure = toMeridianClientError(error);
   return {
-    status: grpcStatus[error.code] ?? String(error.code),
-    reason: info?.reason ?? '(no ErrorInfo)',
-    message: error.details,
-    metadata: info?.metadata ?? {},
+    status: failure.codeName,
+    reason: failure.hasErrorInfo ? failure.reason : '(no ErrorInfo)',
+    message: failure.message,
+    metadata: failure.metadata,
   };
 }
 
@@ -101,14 +81,13 @@ export class DemoAgent {
   private readonly rejections = new Map<string, string>();
   private readonly cumulative = new Map<string, string>();
   private readonly sides = new Map<string, common.Side>();
-  private readonly client: orders.OrderServiceClient;
-  private readonly streams: ClientReadableStream<orders.StreamExecutionReportsResponse>[] = [];
+  private readonly client: OrderClient;
+  private readonly streams: ExecutionReportStream[] = [];
   private readonly waiters = new Set<() => void>();
   private streamError: Error | undefined;
-  private closing = false;
 
   constructor(private readonly options: DemoAgentOptions) {
-    this.client = new orders.OrderServiceClient(options.address, credentials.createInsecure());
+    this.client = new OrderClient({ address: options.address, apiKey: options.apiKey });
   }
 
   get label(): string {
@@ -122,21 +101,19 @@ export class DemoAgent {
    */
   openStreams(symbols: readonly string[]): void {
     for (const symbol of symbols) {
-      const stream = this.client.streamExecutionReports(
-        orders.StreamExecutionReportsRequest.fromPartial({ symbol, fromSequence: 1n }),
-        this.metadata(),
-      );
-      stream.on('data', (message: orders.StreamExecutionReportsResponse) => {
-        if (message.event !== undefined) this.onReport(message.event);
-      });
-      stream.on('error', (error: Error) => {
-        if (this.closing && describeFailure(error).status === 'CANCELLED') return;
-        this.streamError = new Error(
-          `${this.options.label}: execution-report stream of ${symbol} failed: ${JSON.stringify(describeFailure(error))}`,
-        );
-        this.wake();
-      });
+      // Reconnects (from the last sequence + 1) by itself; ends only on a refusal or close().
+      const stream = this.client.executionReports({ symbol, startAt: 1n });
       this.streams.push(stream);
+      void (async () => {
+        try {
+          for await (const event of stream) this.onReport(event);
+        } catch (error) {
+          this.streamError = new Error(
+            `${this.options.label}: execution-report stream of ${symbol} failed: ${JSON.stringify(describeFailure(error))}`,
+          );
+          this.wake();
+        }
+      })();
     }
   }
 
@@ -145,13 +122,7 @@ export class DemoAgent {
     symbol: string,
     order: Partial<orders.NewOrder>,
   ): Promise<string> {
-    const response = await this.unary<orders.SubmitOrderResponse>((metadata, callback) =>
-      this.client.submitOrder(
-        orders.SubmitOrderRequest.fromPartial({ clientOrderId, symbol, order }),
-        metadata,
-        callback,
-      ),
-    );
+    const response = await this.client.submitOrder({ clientOrderId, symbol, order });
     this.submitted.set(response.orderId, clientOrderId);
     if (order.side !== undefined) this.sides.set(response.orderId, order.side);
     return response.orderId;
@@ -163,61 +134,25 @@ export class DemoAgent {
     orderId: string,
     replacement: Partial<orders.ReplaceOrder>,
   ): Promise<void> {
-    await this.unary<orders.ReplaceOrderResponse>((metadata, callback) =>
-      this.client.replaceOrder(
-        orders.ReplaceOrderRequest.fromPartial({
-          clientOrderId,
-          symbol,
-          target: { $case: 'orderId', value: orderId },
-          replacement,
-        }),
-        metadata,
-        callback,
-      ),
-    );
+    await this.client.replaceOrder({
+      clientOrderId,
+      symbol,
+      target: { orderId },
+      ...(replacement.quantity === undefined ? {} : { quantity: replacement.quantity.value }),
+      ...(replacement.limitPrice === undefined ? {} : { limitPrice: replacement.limitPrice.value }),
+    });
   }
 
   async cancel(clientOrderId: string, symbol: string, orderId: string): Promise<void> {
-    await this.unary<orders.CancelOrderResponse>((metadata, callback) =>
-      this.client.cancelOrder(
-        orders.CancelOrderRequest.fromPartial({
-          clientOrderId,
-          symbol,
-          target: { $case: 'orderId', value: orderId },
-        }),
-        metadata,
-        callback,
-      ),
-    );
+    await this.client.cancelOrder({ clientOrderId, symbol, target: { orderId } });
   }
 
-  async getOrder(orderId: string): Promise<orders.Order> {
-    const response = await this.unary<orders.GetOrderResponse>((metadata, callback) =>
-      this.client.getOrder(
-        orders.GetOrderRequest.fromPartial({ target: { $case: 'orderId', value: orderId } }),
-        metadata,
-        callback,
-      ),
-    );
-    if (response.order === undefined) throw new Error(`GetOrder ${orderId}: empty response`);
-    return response.order;
+  getOrder(orderId: string): Promise<orders.Order> {
+    return this.client.getOrder({ orderId });
   }
 
-  async listOpenOrders(): Promise<orders.Order[]> {
-    const all: orders.Order[] = [];
-    let pageToken = '';
-    do {
-      const page = await this.unary<orders.ListOpenOrdersResponse>((metadata, callback) =>
-        this.client.listOpenOrders(
-          orders.ListOpenOrdersRequest.fromPartial({ pageToken }),
-          metadata,
-          callback,
-        ),
-      );
-      all.push(...page.orders);
-      pageToken = page.nextPageToken;
-    } while (pageToken !== '');
-    return all;
+  listOpenOrders(): Promise<orders.Order[]> {
+    return this.client.listOpenOrders();
   }
 
   /** The order's status according to the last execution report received (undefined: none yet). */
@@ -267,8 +202,7 @@ export class DemoAgent {
   }
 
   close(): void {
-    this.closing = true;
-    for (const stream of this.streams) stream.cancel();
+    for (const stream of this.streams) stream.close();
     this.client.close();
   }
 
@@ -333,19 +267,5 @@ export class DemoAgent {
 
   private wake(): void {
     for (const check of [...this.waiters]) check();
-  }
-
-  private metadata(): Metadata {
-    const metadata = new Metadata();
-    metadata.set('x-api-key', this.options.apiKey);
-    return metadata;
-  }
-
-  private unary<T>(
-    call: (metadata: Metadata, callback: (error: ServiceError | null, response: T) => void) => void,
-  ): Promise<T> {
-    return new Promise((resolve, reject) =>
-      call(this.metadata(), (error, response) => (error ? reject(error) : resolve(response))),
-    );
   }
 }

@@ -113,6 +113,10 @@ ${variablesTable(serviceSchema('executor', 'executorConfigSchema'))}
 
 ${variablesTable(serviceSchema('order-store', 'orderStoreConfigSchema'))}
 
+## agent-sim (\`apps/agent-sim\`, docs/agent-sim.md)
+
+${variablesTable(serviceSchema('agent-sim', 'agentSimConfigSchema'))}
+
 ## Secrets (\`createSecrets()\` in \`@meridian/shared-secrets\`)
 
 | variable | default | meaning |

@@ -10,13 +10,8 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { dlqTopicOf, Topics } from '@meridian/contracts';
-import {
-  AccountsRepository,
-  ApiKeyHasher,
-  ApiKeysRepository,
-  RiskLimitsRepository,
-} from '@meridian/orders-data-access';
-import type { RiskLimits } from '@meridian/orders-domain-pretrade';
+import { AdminClient, type RiskLimitsInput } from '@meridian/orders-client';
+import { AccountsRepository, ApiKeyHasher, ApiKeysRepository } from '@meridian/orders-data-access';
 import { createPgPool } from '@meridian/shared-persistence';
 import {
   createTopics,
@@ -129,6 +124,8 @@ async function freePort(): Promise<number> {
 
 /** A running platform; `stop()` ends the services (SIGTERM) and deletes the run's topics. */
 export class LocalPlatform {
+  private seededAdminKey: string | undefined;
+
   private constructor(
     readonly runId: string,
     readonly kafka: LocalKafka,
@@ -178,13 +175,39 @@ export class LocalPlatform {
   }
 
   /**
-   * Accounts, agents, trader API keys and pre-trade limits, written with the gateway's own
-   * repositories and hasher under the pepper the gateway got.
+   * Accounts (with `limits`), trading agents and their API keys over AdminService
+   * (@meridian/orders-client), as an operator would do it. Only the first admin key is written
+   * with the gateway's repositories and hasher under its pepper: no admin exists yet to issue it.
    */
   async provision(
     who: readonly { agentId: string; accountId: string }[],
-    limits: RiskLimits,
+    limits: RiskLimitsInput,
   ): Promise<ProvisionedAgent[]> {
+    const admin = new AdminClient({ address: this.gatewayAddress, apiKey: await this.adminKey() });
+    try {
+      const out: ProvisionedAgent[] = [];
+      const seen = new Set<string>();
+      for (const { agentId, accountId } of who) {
+        const agent = await admin.provisionTrader({
+          accountId,
+          agentId,
+          name: `agent ${agentId}`,
+          limits,
+          createAccount: !seen.has(accountId),
+          reason: 'local platform',
+        });
+        seen.add(accountId);
+        out.push({ agentId, accountId, apiKey: agent.apiKey });
+      }
+      return out;
+    } finally {
+      admin.close();
+    }
+  }
+
+  /** The platform's admin key, seeded once per run in the gateway's tables. */
+  private async adminKey(): Promise<string> {
+    if (this.seededAdminKey !== undefined) return this.seededAdminKey;
     const db = await createPgPool({
       ...LOCAL_DB,
       searchPath: [this.options.schema],
@@ -193,23 +216,17 @@ export class LocalPlatform {
     });
     try {
       const accounts = new AccountsRepository(db);
-      const keys = new ApiKeysRepository(db);
-      const limitsRepo = new RiskLimitsRepository(db);
-      const hasher = new ApiKeyHasher(this.pepper);
-      const out: ProvisionedAgent[] = [];
-      const seen = new Set<string>();
-      for (const { agentId, accountId } of who) {
-        if (!seen.has(accountId)) {
-          await accounts.createAccount(accountId, `account ${accountId}`);
-          await limitsRepo.upsert(accountId, limits);
-          seen.add(accountId);
-        }
-        await accounts.createAgent({ agentId, accountId, name: `agent ${agentId}` });
-        const issued = await hasher.issue();
-        await keys.insert({ ...issued, agentId, role: 'trader' });
-        out.push({ agentId, accountId, apiKey: issued.plaintext });
-      }
-      return out;
+      await accounts.createAccount('ops', 'operations');
+      await accounts.createAgent({
+        agentId: 'ops-admin',
+        accountId: 'ops',
+        name: 'ops admin',
+        role: 'admin',
+      });
+      const issued = await new ApiKeyHasher(this.pepper).issue();
+      await new ApiKeysRepository(db).insert({ ...issued, agentId: 'ops-admin', role: 'admin' });
+      this.seededAdminKey = issued.plaintext;
+      return issued.plaintext;
     } finally {
       await db.close();
     }

@@ -13,7 +13,7 @@
 import { createServer } from 'node:net';
 import { join, relative } from 'node:path';
 import { common, orders } from '@meridian/contracts';
-import type { RiskLimits } from '@meridian/orders-domain-pretrade';
+import type { RiskLimitsInput } from '@meridian/orders-client';
 import {
   type AgentFill,
   DemoAgent,
@@ -64,7 +64,7 @@ const INSTRUMENTS = [
 ] as const;
 
 /** Pre-trade limits of both demo accounts: roomy for the scenario, tight enough to refuse 5000 AAPL. */
-const LIMITS: RiskLimits = {
+const LIMITS: RiskLimitsInput = {
   maxOrderQuantity: '1000',
   maxOrderNotional: '250000',
   priceBandBps: 1000,

@@ -47,6 +47,21 @@ describe('LatencyHistogram', () => {
     expect(a.summary()).toMatchObject({ count: 3, p50Ms: 1.5, maxMs: 3 });
   });
 
+  it('round-trips through the compressed HdrHistogram encoding, for merging across processes', () => {
+    const worker = new LatencyHistogram();
+    for (const micros of [100, 250, 900, 12_000, 480_000]) worker.recordMicros(micros);
+    const decoded = LatencyHistogram.decode(worker.encode());
+    // The encoding keeps buckets, not the exact max: equal within the histogram's 0.1 %.
+    const [a, b] = [decoded.summary(), worker.summary()];
+    expect(a.count).toBe(b.count);
+    for (const key of ['p50Ms', 'p90Ms', 'p99Ms', 'maxMs'] as const)
+      expect(Math.abs(a[key] - b[key])).toBeLessThanOrEqual(b[key] * 0.001);
+    const total = new LatencyHistogram();
+    total.recordMicros(50);
+    total.add(decoded);
+    expect(total.count).toBe(6);
+  });
+
   it('summarizes an empty histogram as zeros and clamps values above one hour', () => {
     expect(new LatencyHistogram().summary()).toEqual({
       count: 0,

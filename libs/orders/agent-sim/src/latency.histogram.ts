@@ -25,14 +25,29 @@ export class LatencyHistogram {
   /** Values above one hour, recorded as one hour. */
   clamped = 0;
 
-  constructor() {
-    this.histogram = hdr.build({
-      lowestDiscernibleValue: 1,
-      highestTrackableValue: HIGHEST_US,
-      numberOfSignificantValueDigits: 3,
-      bitBucketSize: 32,
-      useWebAssembly: false,
-    });
+  constructor(histogram?: hdr.Histogram) {
+    this.histogram =
+      histogram ??
+      hdr.build({
+        lowestDiscernibleValue: 1,
+        highestTrackableValue: HIGHEST_US,
+        numberOfSignificantValueDigits: 3,
+        bitBucketSize: 32,
+        useWebAssembly: false,
+      });
+  }
+
+  /**
+   * The samples in HdrHistogram's compressed base64 form (the format every HdrHistogram port
+   * reads), so several generator processes can ship their histograms to one place to merge.
+   */
+  encode(): string {
+    return hdr.encodeIntoCompressedBase64(this.histogram);
+  }
+
+  /** A histogram from `encode()` output. */
+  static decode(encoded: string): LatencyHistogram {
+    return new LatencyHistogram(hdr.decodeFromCompressedBase64(encoded, 32, false));
   }
 
   /** Records one latency given in nanoseconds (a bigint difference of process.hrtime.bigint()). */

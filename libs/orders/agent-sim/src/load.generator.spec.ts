@@ -1,5 +1,6 @@
 import { type FakeGateway, startFakeGateway } from '@meridian/orders-client/testing';
 import { status as GrpcStatus } from '@grpc/grpc-js';
+import { LatencyHistogram } from './latency.histogram';
 import { runLoadGenerator } from './load.generator';
 import { type SimInstrument } from './sim-instrument';
 
@@ -39,6 +40,10 @@ describe('runLoadGenerator against a scripted gateway (reports for every order)'
       instrument: ACME,
       runId: 'unit',
       cancelLeftovers: false,
+      // Completeness, not speed, is tested: no deadline a busy machine could miss.
+      deadlineMs: 60_000,
+      drainTimeoutMs: 60_000,
+      includeHistograms: true,
     });
     expect(report).toMatchObject({
       scheduled: 100,
@@ -50,6 +55,7 @@ describe('runLoadGenerator against a scripted gateway (reports for every order)'
       channels: 2,
     });
     expect(report.submitToAck.count).toBe(98);
+    expect(LatencyHistogram.decode(report.histograms?.submitToAck ?? '').count).toBe(98);
     expect(report.submitToFirstReport.count).toBe(98);
     expect(report.submitToAck.p50Ms).toBeGreaterThan(0);
     expect(report.submitToFirstReport.maxMs).toBeGreaterThanOrEqual(

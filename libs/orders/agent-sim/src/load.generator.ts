@@ -45,6 +45,8 @@ export interface LoadGeneratorOptions {
   readonly maxOutstanding?: number;
   /** Cancel orders still resting at the end (cross mix). Default true. */
   readonly cancelLeftovers?: boolean;
+  /** Add both histograms, HdrHistogram-encoded, to the report (to merge several generators). */
+  readonly includeHistograms?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -60,7 +62,10 @@ export interface LoadReport {
   readonly scheduled: number;
   readonly sent: number;
   readonly acknowledged: number;
-  /** Refused submits by ErrorInfo reason (or status name; `CLIENT_BACKLOG` for skipped sends). */
+  /**
+   * Refused submits by ErrorInfo reason (or status name; `CLIENT_BACKLOG` for skipped sends), and
+   * `STREAM_<reason>` for a report stream that failed for good.
+   */
   readonly errors: Record<string, number>;
   /** Acknowledged orders whose first report did not arrive before the drain timeout. */
   readonly missingReports: number;
@@ -76,6 +81,10 @@ export interface LoadReport {
   readonly submitToFirstReport: LatencySummary;
   readonly fills: number;
   readonly leftoversCanceled: number;
+  /** Refused cleanup cancels by reason (typically GATEWAY_ORDER_NOT_OPEN: a fill came first). */
+  readonly leftoverCancelRefusals: Record<string, number>;
+  /** With `includeHistograms`: `LatencyHistogram.encode()` of both, for `LatencyHistogram.decode`. */
+  readonly histograms?: { readonly submitToAck: string; readonly submitToFirstReport: string };
 }
 
 interface Pending {
@@ -145,17 +154,29 @@ export async function runLoadGenerator(options: LoadGeneratorOptions): Promise<L
   let outstanding = 0;
   let lastAckNs = 0n;
 
+  /** Acknowledged measured orders whose first report has not arrived yet. */
+  let awaitingReport = 0;
+  /** Memory stays bounded: an order is forgotten once acked, reported and finished. */
+  const forgetIfDone = (clientOrderId: string, entry: Pending): void => {
+    if (entry.measured && entry.acked && entry.reported && !RESTING.has(entry.status))
+      pending.delete(clientOrderId);
+  };
+
   const onReport = (event: orders.OrderEvent): void => {
     const entry = pending.get(event.clientOrderId);
     if (entry === undefined) return;
     const kind = event.event?.$case;
     if (entry.measured && (kind === 'filled' || kind === 'partiallyFilled')) fills += 1;
     if (event.orderId !== '') entry.orderId = event.orderId;
-    entry.status = event.status;
+    if (event.status !== orders.OrderStatus.UNSPECIFIED) entry.status = event.status;
     if (!entry.reported) {
       entry.reported = true;
-      if (entry.measured) firstReport.recordNanos(process.hrtime.bigint() - entry.scheduledNs);
+      if (entry.measured) {
+        firstReport.recordNanos(process.hrtime.bigint() - entry.scheduledNs);
+        if (entry.acked) awaitingReport -= 1;
+      }
     }
+    forgetIfDone(event.clientOrderId, entry);
   };
 
   const streams: ExecutionReportStream[] = [];
@@ -236,6 +257,8 @@ export async function runLoadGenerator(options: LoadGeneratorOptions): Promise<L
               lastAckNs = at;
               entry.acked = true;
               entry.orderId = result.orderId;
+              if (!entry.reported) awaitingReport += 1;
+              forgetIfDone(clientOrderId, entry);
             },
             (error: unknown) => {
               countError(toMeridianClientError(error).reason);
@@ -256,10 +279,10 @@ export async function runLoadGenerator(options: LoadGeneratorOptions): Promise<L
 
     // Drain: every sent order acked or failed, every acked one reported (or the timeout).
     const drainUntil = Date.now() + (options.drainTimeoutMs ?? 10_000);
-    const unreported = () => [...pending.values()].filter((p) => p.acked && !p.reported).length;
-    while ((outstanding > 0 || unreported() > 0) && Date.now() < drainUntil) await sleep(20);
+    while ((outstanding > 0 || awaitingReport > 0) && Date.now() < drainUntil) await sleep(20);
 
     let leftoversCanceled = 0;
+    const leftoverCancelRefusals = new Map<string, number>();
     if (options.cancelLeftovers !== false) {
       const resting = [...pending.values()].filter(
         (p) => p.orderId !== undefined && RESTING.has(p.status),
@@ -270,7 +293,11 @@ export async function runLoadGenerator(options: LoadGeneratorOptions): Promise<L
             .cancelOrder({ symbol: instrument.symbol, target: { orderId: p.orderId ?? '' } })
             .then(
               () => (leftoversCanceled += 1),
-              (error: unknown) => countError(`CANCEL_${toMeridianClientError(error).reason}`),
+              (error: unknown) => {
+                // A fill may beat the cancel (GATEWAY_ORDER_NOT_OPEN): the order is gone either way.
+                const reason = toMeridianClientError(error).reason;
+                leftoverCancelRefusals.set(reason, (leftoverCancelRefusals.get(reason) ?? 0) + 1);
+              },
             ),
         ),
       );
@@ -290,7 +317,7 @@ export async function runLoadGenerator(options: LoadGeneratorOptions): Promise<L
       sent,
       acknowledged,
       errors: Object.fromEntries(errors),
-      missingReports: unreported(),
+      missingReports: awaitingReport,
       achievedSendRatePerSecond: perSecond(sent, sendWindowNs),
       achievedAckRatePerSecond: perSecond(acknowledged, ackWindowNs),
       maxSendLagMs: Number(maxLagNs / 1000n) / 1000,
@@ -298,6 +325,10 @@ export async function runLoadGenerator(options: LoadGeneratorOptions): Promise<L
       submitToFirstReport: firstReport.summary(),
       fills,
       leftoversCanceled,
+      leftoverCancelRefusals: Object.fromEntries(leftoverCancelRefusals),
+      ...(options.includeHistograms === true
+        ? { histograms: { submitToAck: ack.encode(), submitToFirstReport: firstReport.encode() } }
+        : {}),
     };
   } finally {
     for (const stream of streams) stream.close();

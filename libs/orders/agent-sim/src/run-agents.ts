@@ -16,7 +16,7 @@ export interface RunAgentsOptions {
   readonly instrument: SimInstrument;
   readonly agents: readonly SimAgent[];
   readonly durationMs: number;
-  /** Part of every client order id (unique per run), e.g. a few random characters. */
+  /** Part of every client order id (unique per run), e.g. a few random characters (≤ 32). */
   readonly runId: string;
   /** Called with progress lines (default: none). */
   readonly log?: (line: string) => void;
@@ -38,7 +38,7 @@ export interface RunSummary {
 /** Runs every agent's strategy for `durationMs`, then stops them and summarizes. */
 export async function runAgents(options: RunAgentsOptions): Promise<RunSummary> {
   const clients: OrderClient[] = [];
-  const runners = options.agents.map((agent) => {
+  const runners = options.agents.map((agent, i) => {
     const client = new OrderClient({ address: options.address, apiKey: agent.apiKey });
     clients.push(client);
     return new AgentRunner({
@@ -47,7 +47,8 @@ export async function runAgents(options: RunAgentsOptions): Promise<RunSummary> 
       client,
       strategy: agent.strategy,
       instrument: options.instrument,
-      clientOrderIdPrefix: `${options.runId}-${agent.label}`,
+      // Short: client order ids are at most 64 characters (`<runId>-a<i>-<n>`).
+      clientOrderIdPrefix: `${options.runId}-a${i + 1}`,
     });
   });
   const started = Date.now();

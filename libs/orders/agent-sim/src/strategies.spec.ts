@@ -31,7 +31,7 @@ class Script {
       if (action.kind === 'submit') {
         this.ids += 1;
         const clientOrderId = `c${this.ids}`;
-        this.book.added({ clientOrderId, ...action });
+        this.book.added({ clientOrderId, ...action, limitPrice: action.limitPrice });
         this.book.acknowledged(clientOrderId, String(this.ids));
       } else this.book.markPending(action.orderId, true);
     }

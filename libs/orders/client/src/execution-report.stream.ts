@@ -123,10 +123,6 @@ export class ExecutionReportStream implements AsyncIterable<orders.OrderEvent> {
    * sequence + 1. For failover drills and tests.
    */
   reconnectNow(): void {
-    if (this.closed) return;
-    const call = this.call;
-    this.call = undefined;
-    call?.cancel();
     this.connect();
   }
 
@@ -143,6 +139,12 @@ export class ExecutionReportStream implements AsyncIterable<orders.OrderEvent> {
 
   private connect(): void {
     if (this.closed) return;
+    // One call at a time: a pending reconnect or an open call is superseded.
+    clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = undefined;
+    const previous = this.call;
+    this.call = undefined;
+    previous?.cancel();
     const start = this.options.startAt ?? 'live';
     const fromSequence =
       this.lastSequence > 0n ? this.lastSequence + 1n : start === 'live' ? 0n : start;

@@ -79,13 +79,16 @@ describe('OrderClient against a scripted gateway on a loopback socket', () => {
   });
 
   it('retries after the deadline passed (the answer may have been lost) and keeps the id', async () => {
-    gateway.fail('SubmitOrder', { code: GrpcStatus.OK, delayMs: 1500 });
+    // The first answer comes far too late; later attempts are answered at once (a busy machine
+    // may still let one of them miss its deadline too: then it is retried as well).
+    gateway.fail('SubmitOrder', { code: GrpcStatus.OK, delayMs: 5000 });
     const result = await client.submitLimit(
       { ...limit, clientOrderId: 'slow-1' },
-      { deadlineMs: 300 },
+      { deadlineMs: 1000, retry: { maxAttempts: 6 } },
     );
     const attempts = (gateway.received.get('SubmitOrder') ?? []) as orders.SubmitOrderRequest[];
-    expect(attempts.map((a) => a.clientOrderId)).toEqual(['slow-1', 'slow-1']);
+    expect(attempts.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(attempts.map((a) => a.clientOrderId))).toEqual(new Set(['slow-1']));
     expect(result.orderId).toBe('1000');
   });
 

@@ -5,13 +5,21 @@ import {
   RiskReason,
 } from '@meridian/orders-domain-pretrade';
 
+interface Entry {
+  limits: RiskLimits | null;
+  expiresAt: number;
+}
+
 /**
  * Per-account limits from PostgreSQL, reused for `ttlMs` (default 1000 ms) so the order path does
  * not query the database; an edit takes effect within that time, or at once in the process that
- * made it (`invalidate`).
+ * made it (`invalidate`). One query per account at a time: concurrent orders of an account whose
+ * entry expired share the refresh instead of each taking a pool connection (at thousands of
+ * orders per second a stampede would exhaust the pool).
  */
 export class RiskLimitsCache {
-  private readonly entries = new Map<string, { limits: RiskLimits | null; expiresAt: number }>();
+  private readonly entries = new Map<string, Entry>();
+  private readonly loading = new Map<string, Promise<Entry>>();
 
   constructor(
     private readonly repository: RiskLimitsRepository,
@@ -22,10 +30,7 @@ export class RiskLimitsCache {
   /** The account's limits; RiskLimitExceededError(LIMITS_MISSING) when it has none. */
   async get(accountId: string): Promise<RiskLimits> {
     let entry = this.entries.get(accountId);
-    if (entry === undefined || entry.expiresAt <= this.now()) {
-      entry = { limits: await this.repository.get(accountId), expiresAt: this.now() + this.ttlMs };
-      this.entries.set(accountId, entry);
-    }
+    if (entry === undefined || entry.expiresAt <= this.now()) entry = await this.load(accountId);
     if (entry.limits === null) {
       throw new RiskLimitExceededError(
         RiskReason.LIMITS_MISSING,
@@ -37,7 +42,29 @@ export class RiskLimitsCache {
   }
 
   invalidate(accountId?: string): void {
-    if (accountId === undefined) this.entries.clear();
-    else this.entries.delete(accountId);
+    if (accountId === undefined) {
+      this.entries.clear();
+      this.loading.clear();
+    } else {
+      this.entries.delete(accountId);
+      this.loading.delete(accountId);
+    }
+  }
+
+  private load(accountId: string): Promise<Entry> {
+    const inFlight = this.loading.get(accountId);
+    if (inFlight !== undefined) return inFlight;
+    const loading = this.repository.get(accountId).then((limits) => {
+      const entry = { limits, expiresAt: this.now() + this.ttlMs };
+      // An invalidation during the query dropped this load: don't store what it read.
+      if (this.loading.get(accountId) === loading) this.entries.set(accountId, entry);
+      return entry;
+    });
+    this.loading.set(accountId, loading);
+    void loading.then(
+      () => this.loading.get(accountId) === loading && this.loading.delete(accountId),
+      () => this.loading.get(accountId) === loading && this.loading.delete(accountId),
+    );
+    return loading;
   }
 }
