@@ -112,6 +112,11 @@ export const orderGatewayConfigSchema = {
     .describe(
       'Consumer group of the market prices consumer; one per process start (the whole compacted topic is re-read). Default: order-gateway-prices-<host name>-<pid>-<start time>.',
     ),
+  eventsBatchSize: positiveInt('GATEWAY_EVENTS_BATCH_SIZE')
+    .default('500')
+    .describe(
+      'Execution reports applied per round trip (one INSERT into the replay log, one Redis pipeline), in partition order.',
+    ),
   eventsFromBeginning: boolean('GATEWAY_EVENTS_FROM_BEGINNING')
     .default('false')
     .describe('Where a new events group starts (true: replay the whole topic).'),

@@ -150,8 +150,10 @@ export async function buildGatewayRuntime(c: GatewayConnections): Promise<Gatewa
       groupId: config.eventsGroup,
       topicName: config.eventsTopic,
       fromBeginning: config.eventsFromBeginning,
-      // Reports of one symbol (the key) stay in order; symbols proceed in parallel.
-      maxInFlight: 64,
+      // A partition's reports in order, up to 500 per INSERT and Redis pipeline; partitions in
+      // parallel.
+      batchSize: config.eventsBatchSize,
+      partitionsConsumedConcurrently: 4,
       logger: c.logger,
       metrics: c.metrics,
       dlqProducer: c.producer,

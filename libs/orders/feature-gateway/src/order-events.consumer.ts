@@ -37,15 +37,20 @@ export function isRetriableEventError(error: unknown): boolean {
   return !(error instanceof OrderEventInvalidError);
 }
 
-/** Something that handles one execution report, idempotently. */
+/** Something that handles one execution report, idempotently (and, optionally, several). */
 export interface OrderEventHandler {
   execute(event: orders.OrderEvent): Promise<void>;
+  executeBatch?(events: readonly orders.OrderEvent[]): Promise<void>;
 }
 
 export type OrderEventsConsumerOptions = Omit<
   KafkaConsumerOptions<orders.OrderEvent>,
-  'handler' | 'topic' | 'isRetriable'
-> & { readonly topicName?: string };
+  'handler' | 'topic' | 'isRetriable' | 'batch'
+> & {
+  readonly topicName?: string;
+  /** Hand the handler's `executeBatch` up to this many reports at once (default: one by one). */
+  readonly batchSize?: number;
+};
 
 /**
  * A consumer of orders.events.v1 that hands each report to `handler`. Records of one key (the
@@ -55,11 +60,15 @@ export function createOrderEventsConsumer(
   handler: OrderEventHandler,
   options: OrderEventsConsumerOptions,
 ): KafkaConsumer<orders.OrderEvent> {
-  const { topicName, ...rest } = options;
+  const { topicName, batchSize, ...rest } = options;
+  const executeBatch = handler.executeBatch?.bind(handler);
   return new KafkaConsumer<orders.OrderEvent>({
     ...rest,
     topic: orderEventsTopic(topicName),
     isRetriable: isRetriableEventError,
     handler: (event) => handler.execute(event),
+    ...(batchSize === undefined || executeBatch === undefined
+      ? {}
+      : { batch: { handle: executeBatch, maxRecords: batchSize } }),
   });
 }

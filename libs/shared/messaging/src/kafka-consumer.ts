@@ -68,6 +68,15 @@ export interface KafkaConsumerOptions<T> {
   logger?: MessagingLogger;
   /** Where a group with no committed offset starts. Default false (latest). */
   fromBeginning?: boolean;
+  /**
+   * Batch mode: each fetched batch of a partition is handed over in chunks of up to `maxRecords`,
+   * in offset order, and committed after the chunk. If the chunk fails (or a record in it does not
+   * decode) its records go through `handler` one by one with the usual retries and DLQ, so
+   * `handle` must be idempotent, like `handler`. For consumers whose cost is per round trip
+   * (one multi-row INSERT, one Redis pipeline) rather than per record. `maxInFlight` and the
+   * per-key chains do not apply: a partition's records are handled strictly in order.
+   */
+  batch?: { handle: (values: T[]) => Promise<void>; maxRecords: number };
   /** Handler retries before the DLQ. Default 5 attempts, 100 ms doubling to 5 s, jittered. */
   retry?: Partial<RetryPolicy>;
   /** Errors for which retrying is pointless go straight to the DLQ. Default: everything is retried. */
@@ -386,6 +395,16 @@ export class KafkaConsumer<T> {
       payload.isStale();
 
     this.applyFetchState();
+    if (this.options.batch !== undefined) {
+      try {
+        await this.onBatchInChunks(payload, this.options.batch, committer, mustStopDispatching);
+        await committer.flush();
+      } finally {
+        clearInterval(heartbeat);
+      }
+      if (groupError !== undefined) throw groupError;
+      return;
+    }
     try {
       for (const message of batch.messages) {
         if (mustStopDispatching() || !(await this.gate.acquire(mustStopDispatching))) break;
@@ -426,6 +445,49 @@ export class KafkaConsumer<T> {
     // Hand the error to kafkajs so it rejoins the group (or restarts); finished work was committed
     // above where the group still allowed it.
     if (groupError !== undefined) throw groupError;
+  }
+
+  private async onBatchInChunks(
+    payload: EachBatchPayload,
+    mode: { handle: (values: T[]) => Promise<void>; maxRecords: number },
+    committer: SerialCommitter,
+    mustStop: () => boolean,
+  ): Promise<void> {
+    const { topic, partition, messages } = payload.batch;
+    for (let start = 0; start < messages.length; start += mode.maxRecords) {
+      if (mustStop()) return;
+      const chunk = messages.slice(start, start + mode.maxRecords);
+      const last = chunk[chunk.length - 1];
+      if (last === undefined) return;
+      let whole = false;
+      try {
+        const values = chunk.map((message) => this.decode(message));
+        await mode.handle(values);
+        whole = true;
+        this.counters.handled += chunk.length;
+        for (let i = 0; i < chunk.length; i++) this.metrics?.handled();
+      } catch (error) {
+        this.logger.warn(
+          { topic, partition, records: chunk.length, err: error },
+          'batch failed; handling its records one by one',
+        );
+      }
+      if (!whole) {
+        for (const message of chunk) {
+          const outcome = await this.process(topic, partition, message);
+          if (outcome === 'fatal') {
+            payload.pause();
+            return;
+          }
+          if (!isFinished(outcome)) return; // stopping: the rest is redelivered
+          payload.resolveOffset(message.offset);
+          committer.request((BigInt(message.offset) + 1n).toString());
+        }
+        continue;
+      }
+      payload.resolveOffset(last.offset);
+      committer.request((BigInt(last.offset) + 1n).toString());
+    }
   }
 
   private process(topic: string, partition: number, message: KafkaMessage): Promise<Outcome> {

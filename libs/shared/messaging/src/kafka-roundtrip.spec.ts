@@ -449,3 +449,78 @@ describe('producer', () => {
     await quick.close();
   });
 });
+
+describe('batch mode', () => {
+  it('hands a partition its records in order, in chunks of at most maxRecords, and commits them', async () => {
+    const topic = await freshTopic('batch', 1);
+    const chunks: string[][] = [];
+    const groupId = uniqueName('messaging.batch');
+    await producer.send(
+      topic,
+      Array.from({ length: 25 }, (_, i) => ({ key: `k${i % 3}`, value: event(`e${i}`) })),
+    );
+    await startConsumer(
+      topic,
+      () => Promise.reject(new Error('the per-record handler must not run')),
+      {
+        groupId,
+        fromBeginning: true,
+        batch: {
+          maxRecords: 10,
+          handle: async (values) => {
+            chunks.push(values.map((v) => v.id));
+          },
+        },
+      },
+    );
+    await waitFor('all 25 records', () => chunks.flat().length === 25);
+    expect(chunks.flat()).toEqual(Array.from({ length: 25 }, (_, i) => `e${i}`));
+    expect(Math.max(...chunks.map((c) => c.length))).toBeLessThanOrEqual(10);
+    await waitFor(
+      'the commit',
+      async () => (await committedOffsets(groupId, topic.name))[0] === '25',
+    );
+  });
+
+  it('replays a failed chunk record by record: good records handled, the poison one dead-lettered', async () => {
+    const topic = await freshTopic('batchpoison', 1);
+    const handled: string[] = [];
+    const perRecord: string[] = [];
+    await producer.send(topic, [
+      { key: 'k', value: event('a') },
+      { key: 'k', value: event('bad') },
+    ]);
+    await producer.sendRaw([
+      { topic: topic.name, messages: [{ key: 'k', value: Buffer.from(UNDECODABLE_BYTES) }] },
+    ]);
+    await producer.send(topic, [{ key: 'k', value: event('c') }]);
+    await startConsumer(
+      topic,
+      async (e) => {
+        if (e.id === 'bad') throw new Error('poison');
+        perRecord.push(e.id);
+        handled.push(e.id);
+      },
+      {
+        fromBeginning: true,
+        isRetriable: () => false,
+        batch: {
+          maxRecords: 100,
+          handle: async (values) => {
+            if (values.some((v) => v.id === 'bad')) throw new Error('poison in the batch');
+            handled.push(...values.map((v) => v.id));
+          },
+        },
+      },
+    );
+    await waitFor('a and c', () => handled.includes('c'));
+    expect(handled).toEqual(['a', 'c']);
+    // 'a' shared a chunk with the poison record: it was handled by the record-by-record replay.
+    expect(perRecord[0]).toBe('a');
+    const dead = await readDlq(topic.name, 2);
+    expect(dead.map((d) => d.meta.headers['dlq-error-code']).sort()).toEqual([
+      'MESSAGING_DECODE_FAILED',
+      'MESSAGING_HANDLER_FAILED',
+    ]);
+  });
+});
