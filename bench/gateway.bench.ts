@@ -121,6 +121,25 @@ async function main(): Promise<void> {
     await run('warm-up', Math.min(1000, RATES[0] ?? 1000), 3);
     for (const rate of RATES) await run(`gateway@${rate}`, rate, SECONDS);
     await run(`e2e@${E2E_RATE}`, E2E_RATE, SECONDS);
+    // Server-side view of the same run: where the gateway's time went.
+    const text = await (
+      await fetch(`http://127.0.0.1:${platform.ports.gatewayOps}/metrics`)
+    ).text();
+    for (const name of [
+      'grpc_server_handling_seconds',
+      'messaging_producer_send_duration_seconds',
+    ]) {
+      const sum = text.split('\n').filter((l) => l.startsWith(`${name}_sum`));
+      const count = text.split('\n').filter((l) => l.startsWith(`${name}_count`));
+      for (const [i, l] of sum.entries()) {
+        const total = Number(l.split(' ').pop());
+        const n = Number(count[i]?.split(' ').pop());
+        if (n > 0)
+          log(
+            `  server ${l.slice(0, l.lastIndexOf(' ')).replace('_sum', '')} mean ${((1000 * total) / n).toFixed(2)} ms over ${n}`,
+          );
+      }
+    }
   } finally {
     const stopped = await platform.stop();
     for (const { name, code } of stopped)
