@@ -113,6 +113,26 @@ ${variablesTable(serviceSchema('executor', 'executorConfigSchema'))}
 
 ${variablesTable(serviceSchema('order-store', 'orderStoreConfigSchema'))}
 
+## marketdata-ingestor (\`apps/marketdata-ingestor\`, docs/market-data-ingestor.md)
+
+${variablesTable(serviceSchema('marketdata-ingestor', 'marketdataIngestorConfigSchema'))}
+
+## tick-writer (\`apps/tick-writer\`, docs/market-data-storage.md)
+
+${variablesTable(serviceSchema('tick-writer', 'tickWriterConfigSchema'))}
+
+## marketdata-api (\`apps/marketdata-api\`, docs/market-data-storage.md)
+
+${variablesTable(serviceSchema('marketdata-api', 'marketdataApiConfigSchema'))}
+
+## portfolio (\`apps/portfolio\`, docs/portfolio.md)
+
+${variablesTable(serviceSchema('portfolio', 'portfolioConfigSchema'))}
+
+## risk-monitor (\`apps/risk-monitor\`, docs/risk-monitor.md)
+
+${variablesTable(serviceSchema('risk-monitor', 'riskMonitorConfigSchema'))}
+
 ## agent-sim (\`apps/agent-sim\`, docs/agent-sim.md)
 
 ${variablesTable(serviceSchema('agent-sim', 'agentSimConfigSchema'))}

@@ -175,7 +175,7 @@ export const Topics = {
   }),
   marketdataBars: defineTopic({
     name: 'marketdata.bars.v1',
-    description: 'Closed OHLCV bars (1m, 5m, 1h).',
+    description: 'Closed OHLCV bars (1m, 5m, 1h, 1d).',
     key: 'symbol',
     partitions: 6,
     cleanupPolicy: 'delete',

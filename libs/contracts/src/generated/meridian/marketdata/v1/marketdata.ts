@@ -28,6 +28,7 @@ export enum BarInterval {
   ONE_MINUTE = 1,
   FIVE_MINUTES = 2,
   ONE_HOUR = 3,
+  ONE_DAY = 4,
   UNRECOGNIZED = -1,
 }
 
@@ -45,6 +46,9 @@ export function barIntervalFromJSON(object: any): BarInterval {
     case 3:
     case "BAR_INTERVAL_ONE_HOUR":
       return BarInterval.ONE_HOUR;
+    case 4:
+    case "BAR_INTERVAL_ONE_DAY":
+      return BarInterval.ONE_DAY;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -62,6 +66,8 @@ export function barIntervalToJSON(object: BarInterval): string {
       return "BAR_INTERVAL_FIVE_MINUTES";
     case BarInterval.ONE_HOUR:
       return "BAR_INTERVAL_ONE_HOUR";
+    case BarInterval.ONE_DAY:
+      return "BAR_INTERVAL_ONE_DAY";
     case BarInterval.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
