@@ -47,6 +47,10 @@ export interface PlatformPorts {
   readonly gatewayOps: number;
   readonly executorOps: number;
   readonly orderStoreOps: number;
+  /** Used with `postTrade` only. */
+  readonly portfolioGrpc?: number;
+  readonly portfolioOps?: number;
+  readonly riskMonitorOps?: number;
 }
 
 export interface PlatformOptions {
@@ -62,6 +66,10 @@ export interface PlatformOptions {
   readonly env?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly log?: (line: string) => void;
   readonly readyTimeoutMs?: number;
+  /** Also run portfolio and risk-monitor (positions, PnL, post-trade limits, kill switch). */
+  readonly postTrade?: boolean;
+  /** The Kafka to use (tests pass their dev broker); default `ensureKafka()`. */
+  readonly kafka?: LocalKafka;
 }
 
 export interface RunTopics {
@@ -69,6 +77,9 @@ export interface RunTopics {
   readonly events: string;
   readonly trades: string;
   readonly riskControls: string;
+  readonly ticks: string;
+  readonly portfolioUpdates: string;
+  readonly alerts: string;
   readonly all: readonly { name: string; partitions: number; replicationFactor: number }[];
 }
 
@@ -90,12 +101,22 @@ export function runTopics(prefix: string, runId: string): RunTopics {
   const events = name(Topics.ordersEvents.name);
   const trades = name(Topics.trades.name);
   const riskControls = name(Topics.riskControls.name);
+  const ticks = name(Topics.marketdataTicks.name);
+  const portfolioUpdates = name(Topics.portfolioUpdates.name);
+  const alerts = name(Topics.alerts.name);
   return {
     commands,
     events,
     trades,
     riskControls,
+    ticks,
+    portfolioUpdates,
+    alerts,
     all: [
+      like(ticks, Topics.marketdataTicks),
+      like(portfolioUpdates, Topics.portfolioUpdates),
+      like(alerts, Topics.alerts),
+      like(dlqTopicOf(portfolioUpdates), { partitions: 3, replicationFactor: 3 }),
       like(commands, Topics.ordersCommands),
       like(events, Topics.ordersEvents),
       like(trades, Topics.trades),
@@ -151,7 +172,7 @@ export class LocalPlatform {
   ): Promise<LocalPlatform> {
     const log = options.log ?? (() => undefined);
     const runId = randomUUID().slice(0, 8);
-    const kafka = await ensureKafka();
+    const kafka = options.kafka ?? (await ensureKafka());
     rmSync(options.dir, { recursive: true, force: true });
     mkdirSync(join(options.dir, 'executor-snapshots'), { recursive: true });
     await resetState(options.schema, options.redisPrefix);
@@ -162,6 +183,9 @@ export class LocalPlatform {
       gatewayOps: await freePort(),
       executorOps: await freePort(),
       orderStoreOps: await freePort(),
+      portfolioGrpc: await freePort(),
+      portfolioOps: await freePort(),
+      riskMonitorOps: await freePort(),
     };
     const pepper =
       process.env['MERIDIAN_ORDER_GATEWAY_API_KEY_PEPPER'] ?? randomBytes(24).toString('base64url');
@@ -305,7 +329,7 @@ function serviceSpecs(
   const engineInstruments = options.instruments.map(
     ({ referencePrice: _reference, ...spec }) => spec,
   );
-  return [
+  const specs: ServiceSpec[] = [
     {
       name: 'executor',
       entry: 'apps/executor/src/main.ts',
@@ -365,4 +389,51 @@ function serviceSpecs(
       },
     },
   ];
+  if (options.postTrade !== true) return specs;
+  const { portfolioGrpc, portfolioOps, riskMonitorOps } = ports;
+  if (portfolioGrpc === undefined || portfolioOps === undefined || riskMonitorOps === undefined)
+    throw new Error('postTrade needs portfolioGrpc, portfolioOps and riskMonitorOps ports');
+  specs.push(
+    {
+      name: 'portfolio',
+      entry: 'apps/portfolio/src/main.ts',
+      opsPort: portfolioOps,
+      grpc: { port: portfolioGrpc, service: 'meridian.portfolio.v1.PortfolioService' },
+      env: {
+        ...shared,
+        METRICS_PORT: String(portfolioOps),
+        GRPC_HOST: '127.0.0.1',
+        GRPC_PORT: String(portfolioGrpc),
+        PORTFOLIO_DB_SCHEMA: options.schema,
+        PORTFOLIO_LEDGER_SCHEMA: options.schema,
+        PORTFOLIO_EVENTS_TOPIC: topics.events,
+        PORTFOLIO_TICKS_TOPIC: topics.ticks,
+        PORTFOLIO_UPDATES_TOPIC: topics.portfolioUpdates,
+        PORTFOLIO_CONTROLS_TOPIC: topics.riskControls,
+        PORTFOLIO_GROUP_ID: `${options.schema}-portfolio-${runId}`,
+        PORTFOLIO_MARKS_GROUP_ID: `${options.schema}-portfolio-marks-${runId}`,
+        PORTFOLIO_REDIS_PREFIX: `${options.redisPrefix}pf:`,
+        PORTFOLIO_DRAIN_DELAY: '500ms',
+        ...extra('portfolio'),
+      },
+    },
+    {
+      name: 'risk-monitor',
+      entry: 'apps/risk-monitor/src/main.ts',
+      opsPort: riskMonitorOps,
+      env: {
+        ...shared,
+        METRICS_PORT: String(riskMonitorOps),
+        RISK_MONITOR_DB_SCHEMA: options.schema,
+        RISK_MONITOR_UPDATES_TOPIC: topics.portfolioUpdates,
+        RISK_MONITOR_CONTROLS_TOPIC: topics.riskControls,
+        RISK_MONITOR_ALERTS_TOPIC: topics.alerts,
+        RISK_MONITOR_GROUP_ID: `${options.schema}-risk-monitor-${runId}`,
+        RISK_MONITOR_REFRESH_INTERVAL: '1s',
+        RISK_MONITOR_DRAIN_DELAY: '500ms',
+        ...extra('risk-monitor'),
+      },
+    },
+  );
+  return specs;
 }
