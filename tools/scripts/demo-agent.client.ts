@@ -94,6 +94,10 @@ export class DemoAgent {
     return this.options.label;
   }
 
+  get accountId(): string {
+    return this.options.accountId;
+  }
+
   /**
    * One stream per symbol, replayed from sequence 1: the gateway sends the logged reports first
    * and then live ones without gap or duplicate, so nothing is missed however late the stream

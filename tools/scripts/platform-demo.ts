@@ -12,7 +12,8 @@
  */
 import { createServer } from 'node:net';
 import { join, relative } from 'node:path';
-import { common, orders } from '@meridian/contracts';
+import { credentials } from '@grpc/grpc-js';
+import { common, orders, portfolio } from '@meridian/contracts';
 import type { RiskLimitsInput } from '@meridian/orders-client';
 import {
   type AgentFill,
@@ -33,6 +34,9 @@ export const DEMO_PORTS = {
   gatewayOps: 9465,
   executorOps: 9466,
   orderStoreOps: 9467,
+  portfolioGrpc: 50053,
+  portfolioOps: 9470,
+  riskMonitorOps: 9472,
 } as const;
 
 const SCHEMA = 'demo';
@@ -284,8 +288,7 @@ async function printSummary(agents: readonly DemoAgent[]): Promise<void> {
     );
   }
 
-  section('net position per agent and symbol (from the fills each agent received on its stream;');
-  say('   the portfolio service that will own positions is not built yet)');
+  section('net position per agent and symbol (from the fills each agent received on its stream)');
   for (const agent of agents) {
     for (const [symbol, p] of positionsOf(agent.fills)) {
       const net = p.bought - p.sold;
@@ -356,6 +359,43 @@ function histogramMean(text: string, name: string): number | undefined {
   return sum === undefined || count === undefined || count === 0 ? undefined : sum / count;
 }
 
+/** Positions and valuation as the portfolio service keeps them (PortfolioService.GetAccount). */
+async function printPortfolio(accounts: readonly { label: string; accountId: string }[]) {
+  section(`portfolio service (PortfolioService.GetAccount, 127.0.0.1:${DEMO_PORTS.portfolioGrpc})`);
+  const client = new portfolio.PortfolioServiceClient(
+    `127.0.0.1:${DEMO_PORTS.portfolioGrpc}`,
+    credentials.createInsecure(),
+  );
+  const get = (accountId: string) =>
+    new Promise<portfolio.AccountSnapshot | undefined>((resolve, reject) =>
+      client.getAccount({ accountId }, (error, response) =>
+        error ? reject(error) : resolve(response.account),
+      ),
+    );
+  try {
+    for (const { label, accountId } of accounts) {
+      // The portfolio consumes the same fills asynchronously: wait until it has seen some.
+      let account: portfolio.AccountSnapshot | undefined;
+      const deadline = Date.now() + FLOW_TIMEOUT_MS;
+      while (Date.now() < deadline) {
+        account = await get(accountId).catch(() => undefined);
+        if (account !== undefined && account.positions.length > 0) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      if (account === undefined) throw new DemoFailure(`portfolio has no account ${accountId}`);
+      say(
+        `  ${label.padEnd(8)} ${accountId}  equity ${account.equity?.value ?? '?'} ${account.currency}  realized ${account.realizedPnl?.value ?? '0'}  gross exposure ${account.grossExposure?.value ?? '0'}  (version ${account.version})`,
+      );
+      for (const position of account.positions)
+        say(
+          `           ${position.symbol.padEnd(8)} qty ${position.quantity?.value ?? '0'}  avg cost ${position.averageCost?.value ?? '-'}  realized ${position.realizedPnl?.value ?? '0'}`,
+        );
+    }
+  } finally {
+    client.close();
+  }
+}
+
 async function printMetrics(): Promise<void> {
   section('metrics (scraped from each service /metrics)');
   const scrapes: [string, number, string[]][] = [
@@ -380,6 +420,8 @@ async function printMetrics(): Promise<void> {
       ],
     ],
     ['order-store', DEMO_PORTS.orderStoreOps, ['messaging_consumer_handled_total', 'order_store_']],
+    ['portfolio', DEMO_PORTS.portfolioOps, ['portfolio_fills_applied_total', 'portfolio_updates_']],
+    ['risk-monitor', DEMO_PORTS.riskMonitorOps, ['risk_accounts_by_state', 'risk_controls_']],
   ];
   for (const [name, port, prefixes] of scrapes) {
     const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
@@ -428,6 +470,7 @@ async function main(): Promise<void> {
           redisPrefix: REDIS_PREFIX,
           instruments: INSTRUMENTS,
           ports: DEMO_PORTS,
+          postTrade: true,
           log: say,
           readyTimeoutMs: READY_TIMEOUT_MS,
         },
@@ -469,6 +512,7 @@ async function main(): Promise<void> {
 
     await guard(runScenario(maker, taker));
     await guard(printSummary(agents));
+    await guard(printPortfolio(agents.map((a) => ({ label: a.label, accountId: a.accountId }))));
     await guard(printMetrics());
     ok = true;
 
