@@ -12,6 +12,9 @@ if ! [ -x "$PYTHON" ] || ! "$PYTHON" -c 'import grpc' >/dev/null 2>&1; then miss
 if ! [ -x "$PYTHON" ] || ! "$PYTHON" -c 'import google.protobuf' >/dev/null 2>&1; then missing+=(python3-protobuf); fi
 if ! command -v protoc >/dev/null 2>&1; then missing+=(protobuf-compiler); fi
 if ! command -v grpc_python_plugin >/dev/null 2>&1; then missing+=(protobuf-compiler-grpc); fi
+# protoc's well-known types (google/protobuf/any.proto, imported by google/rpc/status.proto) are
+# in libprotobuf-dev, only a Recommends of protobuf-compiler (not installed with --no-install-recommends).
+if ! [ -f /usr/include/google/protobuf/any.proto ]; then missing+=(libprotobuf-dev); fi
 
 if [ "${#missing[@]}" -eq 0 ]; then exit 0; fi
 
@@ -28,3 +31,4 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 "$PYTHON" -c 'import grpc, google.protobuf' >/dev/null
 command -v protoc grpc_python_plugin >/dev/null
+[ -f /usr/include/google/protobuf/any.proto ]
