@@ -84,10 +84,11 @@ async function main(): Promise<void> {
     redisPrefix: 'mrd:bench:',
     instruments: [INSTRUMENT],
     log: () => undefined,
+    // Production-like: 1 % of traces recorded (TRACE_SAMPLE_RATIO), warnings and errors logged.
     env: {
-      'order-gateway': { LOG_LEVEL: 'warn' },
-      executor: { LOG_LEVEL: 'warn' },
-      'order-store': { LOG_LEVEL: 'warn' },
+      'order-gateway': { LOG_LEVEL: 'warn', TRACE_SAMPLE_RATIO: '0.01' },
+      executor: { LOG_LEVEL: 'warn', TRACE_SAMPLE_RATIO: '0.01' },
+      'order-store': { LOG_LEVEL: 'warn', TRACE_SAMPLE_RATIO: '0.01' },
     },
   });
   log(

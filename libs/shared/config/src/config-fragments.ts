@@ -1,5 +1,6 @@
 import { ConfigGroup, type ConfigOutput } from './config-field';
-import { HOST_PORT, host, list, logLevel, port, text, url } from './config-fields';
+import { z } from 'zod';
+import { field, HOST_PORT, host, list, logLevel, port, text, url } from './config-fields';
 
 /** Kafka connection: KAFKA_BROKERS (required) and KAFKA_CLIENT_ID. */
 export function kafkaConfig(options: { clientId?: string } = {}) {
@@ -69,6 +70,18 @@ export function observabilityConfig(options: { serviceName: string }) {
     otlpEndpoint: url('OTEL_EXPORTER_OTLP_ENDPOINT', ['http', 'https'])
       .optional()
       .describe('OTLP collector endpoint; tracing is off when unset.'),
+    traceSampleRatio: field(
+      'TRACE_SAMPLE_RATIO',
+      z
+        .string()
+        .regex(/^(0(\.[0-9]+)?|1(\.0+)?)$/)
+        .transform(Number),
+      'a ratio from 0 to 1',
+    )
+      .default('1')
+      .describe(
+        'Share of new traces recorded (parent-based: a sampled caller is always followed). Lower it on hot paths.',
+      ),
     metricsPort: port('METRICS_PORT').default('9464').describe('Port of the /metrics endpoint.'),
     healthPort: port('HEALTH_PORT')
       .default('8081')

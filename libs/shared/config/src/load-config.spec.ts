@@ -79,6 +79,7 @@ describe('loadConfig', () => {
         serviceName: 'order-gateway',
         logLevel: 'info',
         otlpEndpoint: undefined,
+        traceSampleRatio: 1,
         metricsPort: 9464,
         healthPort: 8081,
       },
@@ -338,6 +339,7 @@ describe('describeConfig', () => {
       'SERVICE_NAME',
       'LOG_LEVEL',
       'OTEL_EXPORTER_OTLP_ENDPOINT',
+      'TRACE_SAMPLE_RATIO',
       'METRICS_PORT',
       'HEALTH_PORT',
     ]);

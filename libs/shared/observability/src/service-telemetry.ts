@@ -18,6 +18,7 @@ export function startServiceTelemetry(
     );
     return startTelemetry({
       serviceName: observability.serviceName,
+      sampleRatio: observability.traceSampleRatio,
       ...(observability.otlpEndpoint === undefined
         ? {}
         : { otlpEndpoint: observability.otlpEndpoint }),
