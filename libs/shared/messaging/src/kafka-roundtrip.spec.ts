@@ -410,6 +410,45 @@ describe('producer', () => {
     expect(new Set(received).size).toBe(120);
   });
 
+  it('keeps one linger request in flight: the rest waits and goes out together, at most maxMessages per request', async () => {
+    const topic = await freshTopic('linger-one', 3);
+    const lingering = new KafkaProducer({
+      kafka,
+      logger,
+      linger: { maxMessages: 50, maxDelayMs: 0 },
+    });
+    await lingering.connect();
+    const send = lingering.sendRaw.bind(lingering);
+    let inFlight = 0;
+    let peak = 0;
+    const sizes: number[] = [];
+    lingering.sendRaw = async (topicMessages) => {
+      inFlight += 1;
+      peak = Math.max(peak, inFlight);
+      sizes.push(topicMessages.reduce((n, t) => n + t.messages.length, 0));
+      try {
+        return await send(topicMessages);
+      } finally {
+        inFlight -= 1;
+      }
+    };
+    const received: string[] = [];
+    await startConsumer(topic, async (e) => {
+      received.push(e.id);
+    });
+    const sends = Array.from({ length: 500 }, (_, i) =>
+      lingering.publish(topic, { key: 'one-key', value: event(`m${i}`) }),
+    );
+    await Promise.all(sends);
+    await lingering.close();
+    expect(peak).toBe(1);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(50);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(500);
+    await waitFor('500 records', () => received.length === 500);
+    // One key, one partition: the order of publish() calls is the order in the topic.
+    expect(received).toEqual(Array.from({ length: 500 }, (_, i) => `m${i}`));
+  });
+
   it('rejects sends before connect() and after close()', async () => {
     const idle = new KafkaProducer({ kafka, logger });
     const topic = topicOf('messaging.never-used', testEventCodec());
