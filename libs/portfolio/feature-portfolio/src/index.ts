@@ -3,7 +3,6 @@
  * consumers (batched), PositionUpdate publishing, the PortfolioService gRPC server with
  * go-grpc-prometheus metrics, rebuild from the ledger and reconciliation.
  */
-export * from './grpc-server.metrics';
 export * from './kafka-batch.consumer';
 export * from './order-event.parser';
 export * from './portfolio.engine';

@@ -8,7 +8,7 @@ import {
 import { MetricsRegistry } from '@meridian/shared-observability';
 import { metricSample, waitFor } from '@meridian/shared-testing';
 import { Client, credentials, type Metadata, type ServiceError, status } from '@grpc/grpc-js';
-import { GrpcServerMetrics } from './grpc-server.metrics';
+import { GrpcServerMetrics } from '@meridian/shared-observability';
 import { PortfolioEngine } from './portfolio.engine';
 import { PortfolioGrpcServer, portfolioErrorInfoOf } from './portfolio.grpc-server';
 import { PortfolioMetrics } from './portfolio.metrics';
@@ -255,7 +255,7 @@ describe('PortfolioService over gRPC (real socket on 127.0.0.1)', () => {
     const s = (method: string, code: string) =>
       metricSample(
         text,
-        `grpc_server_handled_total{grpc_service="${SERVICE}",grpc_method="${method}",grpc_code="${code}"}`,
+        `grpc_server_handled_total{grpc_service="${SERVICE}",grpc_method="${method}",grpc_type="${method === 'StreamPositions' ? 'server_stream' : 'unary'}",grpc_code="${code}"}`,
       );
     expect(s('GetPositions', 'OK')).toBe(2);
     expect(s('GetPositions', 'NotFound')).toBe(1);
@@ -266,7 +266,7 @@ describe('PortfolioService over gRPC (real socket on 127.0.0.1)', () => {
     expect(
       metricSample(
         text,
-        `grpc_server_handling_seconds_count{grpc_service="${SERVICE}",grpc_method="GetAccount"}`,
+        `grpc_server_handling_seconds_count{grpc_service="${SERVICE}",grpc_method="GetAccount",grpc_type="unary"}`,
       ),
     ).toBe(4);
   });

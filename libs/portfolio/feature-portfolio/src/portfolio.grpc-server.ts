@@ -20,7 +20,7 @@ import {
   type StatusObject,
   type UntypedServiceImplementation,
 } from '@grpc/grpc-js';
-import type { GrpcServerMetrics } from './grpc-server.metrics';
+import type { GrpcServerMetrics } from '@meridian/shared-observability';
 import {
   AccountNotFoundError,
   PortfolioRequestInvalidError,
@@ -112,7 +112,11 @@ export class PortfolioGrpcServer {
     private readonly options: PortfolioGrpcServerOptions,
   ) {
     this.server = new Server({ 'grpc.max_receive_message_length': 64 * 1024 });
-    this.server.addService(this.rawRequests(portfolio.PortfolioServiceService), this.service());
+    const definition = this.rawRequests(portfolio.PortfolioServiceService);
+    this.server.addService(
+      definition,
+      options.metrics.instrument(PORTFOLIO_SERVICE, definition, this.service()),
+    );
     this.server.addService(grpcHealth.HealthService, this.health());
   }
 
@@ -167,15 +171,10 @@ export class PortfolioGrpcServer {
   ): handleUnaryCall<Buffer, Res> {
     const typeName = `meridian.portfolio.v1.${method}Request`;
     return (call, callback) => {
-      const done = this.options.metrics.start(PORTFOLIO_SERVICE, method);
       try {
-        const response = run(this.decode(codec, typeName, call.request));
-        done(GrpcCode.OK);
-        callback(null, response);
+        callback(null, run(this.decode(codec, typeName, call.request)));
       } catch (error) {
-        const grpcError = toPortfolioGrpcError(error, this.options.logger);
-        done(grpcError.code);
-        callback(grpcError);
+        callback(toPortfolioGrpcError(error, this.options.logger));
       }
     };
   }
@@ -196,7 +195,6 @@ export class PortfolioGrpcServer {
   private streamPositions(): handleServerStreamingCall<Buffer, portfolio.StreamPositionsResponse> {
     const typeName = 'meridian.portfolio.v1.StreamPositionsRequest';
     return (call: ServerWritableStream<Buffer, portfolio.StreamPositionsResponse>) => {
-      const done = this.options.metrics.start(PORTFOLIO_SERVICE, 'StreamPositions');
       let accountId: string;
       try {
         const request = this.decode(portfolio.StreamPositionsRequest, typeName, call.request);
@@ -204,9 +202,7 @@ export class PortfolioGrpcServer {
         if (!this.engine.hasAccount(accountId)) throw new AccountNotFoundError(accountId);
         if (!this.serving) throw new PortfolioShuttingDownError();
       } catch (error) {
-        const grpcError = toPortfolioGrpcError(error, this.options.logger);
-        done(grpcError.code);
-        call.emit('error', grpcError);
+        call.emit('error', toPortfolioGrpcError(error, this.options.logger));
         return;
       }
       const unsubscribe = this.hub.subscribe(accountId, (update) => {
@@ -215,18 +211,15 @@ export class PortfolioGrpcServer {
       const end = (): void => {
         unsubscribe();
         this.streams.delete(end);
-        const grpcError = toPortfolioGrpcError(
-          new PortfolioShuttingDownError(),
-          this.options.logger,
+        call.emit(
+          'error',
+          toPortfolioGrpcError(new PortfolioShuttingDownError(), this.options.logger),
         );
-        done(grpcError.code);
-        call.emit('error', grpcError);
       };
       this.streams.add(end);
       call.once('cancelled', () => {
         unsubscribe();
         this.streams.delete(end);
-        done(GrpcCode.CANCELLED);
       });
     };
   }

@@ -11,7 +11,7 @@ import type { MetricsRegistry } from '@meridian/shared-observability';
 import type { Database } from '@meridian/shared-persistence';
 import type { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
-import { GrpcServerMetrics } from './grpc-server.metrics';
+import { GrpcServerMetrics } from '@meridian/shared-observability';
 import { KafkaBatchConsumer } from './kafka-batch.consumer';
 import { type EngineLogger, PortfolioEngine } from './portfolio.engine';
 import { PortfolioGrpcServer } from './portfolio.grpc-server';
