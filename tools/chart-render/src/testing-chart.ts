@@ -9,6 +9,7 @@ export const VARIANTS = [
   { name: 'default', valuesFiles: [] as string[] },
   { name: 'us-central1', valuesFiles: [join(CHART_DIR, 'values-us-central1.yaml')] },
   { name: 'us-east1', valuesFiles: [join(CHART_DIR, 'values-us-east1.yaml')] },
+  { name: 'staging', valuesFiles: [join(CHART_DIR, 'values-staging.yaml')] },
 ] as const;
 
 /** A scratch copy of the chart a spec may change; remove it with the returned cleanup. */
