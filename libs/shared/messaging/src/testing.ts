@@ -167,7 +167,9 @@ export class KafkaTestBed {
   ): Promise<KafkaConsumer<T>> {
     const consumer = this.unstartedConsumer(topic, handler, extra);
     await consumer.start();
-    await consumer.waitUntilReady();
+    // A join that rebalances a busy group can take tens of seconds when the whole suite shares
+    // two cores (seen in CI: > 30 s); the spec's own 90 s timeout still bounds it.
+    await consumer.waitUntilReady(60_000);
     return consumer;
   }
 
