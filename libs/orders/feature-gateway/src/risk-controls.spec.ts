@@ -217,7 +217,9 @@ describe('risk.controls.v1 applied by the gateway', () => {
     expect(
       (await repo.history('account', 'acct-ctl')).some((c) => c.controlId === bad.controlId),
     ).toBe(false);
+    // Leave the account ACTIVE for the tests after this one (the control applies asynchronously).
     await publisher.publish(control({ state: risk.TradingState.ACTIVE, reason: 'cleanup' }));
+    await waitFor('the cleanup to apply', async () => (await rejection()) === 'accepted');
   });
 });
 
