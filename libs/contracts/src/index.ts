@@ -23,3 +23,4 @@ export * from './topics/topic-registry';
 export * from './topics/strimzi-kafka-topic';
 export * from './wire/decimal-string';
 export * from './wire/message-codec';
+export * from './wire/grpc-status-details';

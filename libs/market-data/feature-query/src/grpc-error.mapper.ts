@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { googleRpc } from '@meridian/contracts';
+import { errorInfoOf, toServiceError } from '@meridian/contracts';
 import { toErrorReport } from '@meridian/shared-errors';
-import { Metadata, type ServiceError, type StatusObject } from '@grpc/grpc-js';
+import type { ServiceError, StatusObject } from '@grpc/grpc-js';
 
 /** google.rpc.ErrorInfo.domain of every market data API error. */
 export const MARKETDATA_ERROR_DOMAIN = 'marketdata-api.meridian';
@@ -23,32 +23,8 @@ export function toGrpcError(
   const report = toErrorReport(error, () => randomUUID());
   if (report.reason === 'INTERNAL')
     logger.error({ err: error, errorId: report.metadata['errorId'] }, 'request failed');
-  const info = googleRpc.ErrorInfo.encode({
-    reason: report.reason,
-    domain: MARKETDATA_ERROR_DOMAIN,
-    metadata: { ...report.metadata },
-  }).finish();
-  const status = googleRpc.Status.encode({
-    code: report.status,
-    message: report.message,
-    details: [{ typeUrl: 'type.googleapis.com/google.rpc.ErrorInfo', value: Buffer.from(info) }],
-  }).finish();
-  const metadata = new Metadata();
-  metadata.set('grpc-status-details-bin', Buffer.from(status));
-  return Object.assign(new Error(report.message), {
-    code: report.status,
-    details: report.message,
-    metadata,
-  });
+  return toServiceError({ ...report, domain: MARKETDATA_ERROR_DOMAIN });
 }
 
 /** Decodes the ErrorInfo of a failed call (clients and tests). */
-export function errorInfoOf(metadata: Metadata | undefined): googleRpc.ErrorInfo | null {
-  const raw = metadata?.get('grpc-status-details-bin')[0];
-  if (!(raw instanceof Buffer)) return null;
-  const status = googleRpc.Status.decode(raw);
-  const detail = status.details.find(
-    (d) => d.typeUrl === 'type.googleapis.com/google.rpc.ErrorInfo',
-  );
-  return detail === undefined ? null : googleRpc.ErrorInfo.decode(detail.value);
-}
+export { errorInfoOf };

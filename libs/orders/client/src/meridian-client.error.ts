@@ -1,9 +1,8 @@
-import { googleRpc } from '@meridian/contracts';
-import { type Metadata, type ServiceError, status as GrpcStatus } from '@grpc/grpc-js';
+import { errorInfoOf, STATUS_DETAILS_TRAILER } from '@meridian/contracts';
+import { type ServiceError, status as GrpcStatus } from '@grpc/grpc-js';
 
 /** The trailer in which the gateway sends a google.rpc.Status with one ErrorInfo. */
-export const STATUS_DETAILS_TRAILER = 'grpc-status-details-bin';
-const ERROR_INFO_TYPE = 'type.googleapis.com/google.rpc.ErrorInfo';
+export { STATUS_DETAILS_TRAILER };
 
 /**
  * A failed call: the gRPC status and the gateway's `google.rpc.ErrorInfo` (machine-readable
@@ -72,17 +71,7 @@ export function isServiceError(error: unknown): error is ServiceError {
 }
 
 /** The ErrorInfo packed in the `grpc-status-details-bin` trailer, or null (absent, undecodable). */
-export function decodeErrorInfo(metadata: Metadata | undefined): googleRpc.ErrorInfo | null {
-  const raw = metadata?.get(STATUS_DETAILS_TRAILER)[0];
-  if (!(raw instanceof Buffer)) return null;
-  try {
-    const detail = googleRpc.Status.decode(raw).details.find((d) => d.typeUrl === ERROR_INFO_TYPE);
-    return detail === undefined ? null : googleRpc.ErrorInfo.decode(detail.value);
-  } catch {
-    // A trailer that is not a google.rpc.Status: report the bare status rather than crash.
-    return null;
-  }
-}
+export const decodeErrorInfo = errorInfoOf;
 
 /**
  * Any failure as a MeridianClientError: a grpc-js ServiceError is decoded (ErrorInfo from the

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { googleRpc } from '@meridian/contracts';
+import { errorInfoOf, toServiceError } from '@meridian/contracts';
 import { toErrorReport } from '@meridian/shared-errors';
-import { Metadata, type ServiceError, type StatusObject } from '@grpc/grpc-js';
+import type { ServiceError, StatusObject } from '@grpc/grpc-js';
 
 /** google.rpc.ErrorInfo.domain of every gateway error. */
 export const ERROR_DOMAIN = 'order-gateway.meridian';
@@ -23,33 +23,8 @@ export function toGrpcError(
   const report = toErrorReport(error, () => randomUUID());
   if (report.reason === 'INTERNAL')
     logger.error({ err: error, errorId: report.metadata['errorId'] }, 'request failed');
-  const info = googleRpc.ErrorInfo.encode({
-    reason: report.reason,
-    domain: ERROR_DOMAIN,
-    metadata: { ...report.metadata },
-  }).finish();
-  const status = googleRpc.Status.encode({
-    code: report.status,
-    message: report.message,
-    details: [{ typeUrl: 'type.googleapis.com/google.rpc.ErrorInfo', value: Buffer.from(info) }],
-  }).finish();
-  const metadata = new Metadata();
-  metadata.set('grpc-status-details-bin', Buffer.from(status));
-  const serviceError = Object.assign(new Error(report.message), {
-    code: report.status,
-    details: report.message,
-    metadata,
-  });
-  return serviceError;
+  return toServiceError({ ...report, domain: ERROR_DOMAIN });
 }
 
-/** Decodes the ErrorInfo of a failed call (for clients and tests). */
-export function errorInfoOf(metadata: Metadata | undefined): googleRpc.ErrorInfo | null {
-  const raw = metadata?.get('grpc-status-details-bin')[0];
-  if (!(raw instanceof Buffer)) return null;
-  const status = googleRpc.Status.decode(raw);
-  const detail = status.details.find(
-    (d) => d.typeUrl === 'type.googleapis.com/google.rpc.ErrorInfo',
-  );
-  return detail === undefined ? null : googleRpc.ErrorInfo.decode(detail.value);
-}
+/** Decodes the ErrorInfo of a failed call (clients and tests). */
+export { errorInfoOf };

@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import {
   decodeStrict,
-  googleRpc,
+  errorInfoOf,
   grpcHealth,
   type MessageCodec,
   portfolio,
+  toServiceError,
 } from '@meridian/contracts';
 import { toErrorReport } from '@meridian/shared-errors';
 import {
   type handleServerStreamingCall,
   type handleUnaryCall,
-  Metadata,
   Server,
   ServerCredentials,
   type ServerWritableStream,
@@ -52,34 +52,11 @@ export function toPortfolioGrpcError(
   const report = toErrorReport(error, () => randomUUID());
   if (report.reason === 'INTERNAL')
     logger.error({ err: error, errorId: report.metadata['errorId'] }, 'request failed');
-  const info = googleRpc.ErrorInfo.encode({
-    reason: report.reason,
-    domain: PORTFOLIO_ERROR_DOMAIN,
-    metadata: { ...report.metadata },
-  }).finish();
-  const status = googleRpc.Status.encode({
-    code: report.status,
-    message: report.message,
-    details: [{ typeUrl: 'type.googleapis.com/google.rpc.ErrorInfo', value: Buffer.from(info) }],
-  }).finish();
-  const metadata = new Metadata();
-  metadata.set('grpc-status-details-bin', Buffer.from(status));
-  return Object.assign(new Error(report.message), {
-    code: report.status,
-    details: report.message,
-    metadata,
-  });
+  return toServiceError({ ...report, domain: PORTFOLIO_ERROR_DOMAIN });
 }
 
 /** Decodes the ErrorInfo of a failed call (clients, tests). */
-export function portfolioErrorInfoOf(metadata: Metadata | undefined): googleRpc.ErrorInfo | null {
-  const raw = metadata?.get('grpc-status-details-bin')[0];
-  if (!(raw instanceof Buffer)) return null;
-  const detail = googleRpc.Status.decode(raw).details.find(
-    (d) => d.typeUrl === 'type.googleapis.com/google.rpc.ErrorInfo',
-  );
-  return detail === undefined ? null : googleRpc.ErrorInfo.decode(detail.value);
-}
+export const portfolioErrorInfoOf = errorInfoOf;
 
 function requireAccountId(accountId: string): string {
   if (accountId === '') throw new PortfolioRequestInvalidError('account_id', 'must not be empty');
