@@ -123,12 +123,20 @@ async function main(): Promise<void> {
     for (const rate of RATES) await run(`gateway@${rate}`, rate, SECONDS);
     await run(`e2e@${E2E_RATE}`, E2E_RATE, SECONDS);
     // Server-side view of the same run: where the gateway's time went.
-    const text = await (
-      await fetch(`http://127.0.0.1:${platform.ports.gatewayOps}/metrics`)
-    ).text();
+    const scrape = async (port: number): Promise<string> =>
+      (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const text = [
+      await scrape(platform.ports.gatewayOps),
+      await scrape(platform.ports.executorOps),
+    ].join('\n');
     for (const name of [
       'grpc_server_handling_seconds',
+      'gateway_submit_stage_seconds',
       'messaging_producer_send_duration_seconds',
+      'messaging_consumer_batch_duration_seconds',
+      'executor_stage_duration_seconds',
+      'executor_command_latency_seconds',
+      'executor_batch_commands',
     ]) {
       const sum = text.split('\n').filter((l) => l.startsWith(`${name}_sum`));
       const count = text.split('\n').filter((l) => l.startsWith(`${name}_count`));
@@ -141,6 +149,8 @@ async function main(): Promise<void> {
           );
       }
     }
+    for (const l of text.split('\n'))
+      if (/eventloop_lag_(p99|max)_seconds /.test(l)) log(`  server ${l}`);
   } finally {
     const stopped = await platform.stop();
     for (const { name, code } of stopped)

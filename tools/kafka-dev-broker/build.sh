@@ -17,6 +17,10 @@ BUILD_DIR="$HERE/.build"
 SRC_ROOT="$BUILD_DIR/kafka-javascript-$KAFKA_JS_VERSION"
 RDK_DIR="$SRC_ROOT/deps/librdkafka"
 RDK_LIB="$RDK_DIR/src/librdkafka.a"
+# Patches applied to the librdkafka sources before building (see patches/README.md);
+# a change to them rebuilds the library from a fresh extract.
+PATCHES=("$HERE"/patches/*.patch)
+PATCH_STAMP="$BUILD_DIR/.librdkafka-patches.sha256"
 BIN="$BUILD_DIR/bin/meridian-kafka-dev-broker"
 STAMP="$BUILD_DIR/bin/.launcher.stamp"
 LAUNCHER_SRC="$HERE/src/launcher.c"
@@ -50,8 +54,15 @@ if command -v flock >/dev/null 2>&1; then
   flock 9
 fi
 
+want_patches="$(cat "${PATCHES[@]}" | sha256sum | cut -d' ' -f1)"
+if [[ -f "$RDK_LIB" && "$(cat "$PATCH_STAMP" 2>/dev/null)" != "$want_patches" ]]; then
+  log "librdkafka patches changed: rebuilding from a fresh extract"
+  rm -rf "$SRC_ROOT"
+fi
+
 if [[ ! -f "$RDK_LIB" ]]; then
   check_toolchain
+  need_cmd patch patch
   if [[ ! -f "$RDK_DIR/configure" ]]; then
     need_cmd npm npm
     tarball="$BUILD_DIR/confluentinc-kafka-javascript-$KAFKA_JS_VERSION.tgz"
@@ -64,6 +75,10 @@ if [[ ! -f "$RDK_LIB" ]]; then
     # half-extracted tree that looks complete.
     tmp="$(mktemp -d "$BUILD_DIR/extract.XXXXXX")"
     tar -xzf "$tarball" -C "$tmp"
+    for p in "${PATCHES[@]}"; do
+      patch -d "$tmp/package/deps/librdkafka" -p1 --quiet --forward <"$p" \
+        || fail "patch $(basename "$p") does not apply to librdkafka $KAFKA_JS_VERSION"
+    done
     rm -rf "$SRC_ROOT"
     mv "$tmp/package" "$SRC_ROOT"
     rmdir "$tmp"
@@ -78,6 +93,7 @@ if [[ ! -f "$RDK_LIB" ]]; then
     tail -n 30 "$BUILD_DIR/librdkafka-build.log" >&2
     fail "librdkafka build failed (full log: $BUILD_DIR/librdkafka-build.log)"
   }
+  echo "$want_patches" >"$PATCH_STAMP"
 fi
 
 COMPILE=(gcc "${CFLAGS[@]}" -isystem "$RDK_DIR/src" -o "$BIN.tmp" "$LAUNCHER_SRC" "$RDK_LIB"

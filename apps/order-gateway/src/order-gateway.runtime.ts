@@ -84,6 +84,11 @@ export async function buildGatewayRuntime(c: GatewayConnections): Promise<Gatewa
   catalog.load(await instruments.list());
 
   const riskStore = new PretradeRiskStore(c.redis, { prefix: config.redisPrefix });
+  // The band centre is read in memory per order; the last trades Redis kept seed it at boot.
+  for (const symbol of catalog.symbols()) {
+    const ticks = await riskStore.lastPriceTicks(symbol);
+    if (ticks !== null) catalog.recordTrade(symbol, ticks, 0n);
+  }
   const limits = new RiskLimitsCache(new RiskLimitsRepository(db));
   const ordersRepo = new OrdersRepository(db);
   const publisher = new KafkaCommandPublisher(c.producer, config.commandsTopic);
@@ -104,6 +109,10 @@ export async function buildGatewayRuntime(c: GatewayConnections): Promise<Gatewa
     cacheTtlMs: config.authCacheTtlMs,
   });
 
+  const stages = c.metrics.histogram('gateway_submit_stage_seconds', {
+    help: 'Time an accepted SubmitOrder spent in each stage: validate (decode to fingerprint), limits (risk limits and price band), reserve (Redis risk reservation), publish (Kafka acks=all)',
+    labelNames: ['stage'],
+  });
   const server = new OrderGrpcServer(
     authenticator,
     {
@@ -112,6 +121,7 @@ export async function buildGatewayRuntime(c: GatewayConnections): Promise<Gatewa
         catalog,
         limits,
         new OrderIdGenerator(config.nodeId),
+        (stage, seconds) => stages.observe({ stage }, seconds),
       ),
       cancelOrder: new CancelOrderUseCase(entry, catalog, limits, targets),
       replaceOrder: new ReplaceOrderUseCase(entry, catalog, limits, targets),

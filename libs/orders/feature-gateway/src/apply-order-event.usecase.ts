@@ -1,5 +1,9 @@
 import { orders } from '@meridian/contracts';
-import type { OrderEventsRepository, PretradeRiskStore } from '@meridian/orders-data-access';
+import type {
+  OrderEventsRepository,
+  PretradeRiskStore,
+  RiskEventUpdate,
+} from '@meridian/orders-data-access';
 import type { ExecutionReportHub } from './execution-report.hub';
 import type { InstrumentCatalog } from './instrument.catalog';
 import { assertUsableEvent, type OrderEventHandler } from './order-events.consumer';
@@ -32,6 +36,7 @@ export class ApplyOrderEventUseCase implements OrderEventHandler {
     ]);
     const update = toRiskUpdate(event, this.catalog);
     if (update !== null) await this.risk.applyEvent(update);
+    this.recordTrade(update);
     this.hub.publish(event);
   }
 
@@ -54,6 +59,13 @@ export class ApplyOrderEventUseCase implements OrderEventHandler {
     );
     const updates = events.flatMap((event) => toRiskUpdate(event, this.catalog) ?? []);
     await Promise.all(updates.map((update) => this.risk.applyEvent(update)));
+    for (const update of updates) this.recordTrade(update);
     for (const event of events) this.hub.publish(event);
+  }
+
+  /** A fill moves the price band's centre (read in memory by Submit and Replace). */
+  private recordTrade(update: RiskEventUpdate | null): void {
+    if (update?.kind === 'fill' && update.fillPriceTicks !== undefined)
+      this.catalog.recordTrade(update.symbol, update.fillPriceTicks, update.sequence);
   }
 }

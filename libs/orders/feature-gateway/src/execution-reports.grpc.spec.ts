@@ -238,6 +238,8 @@ describe('StreamExecutionReports', () => {
       gross: '100000',
     });
     expect(await gw.riskStore.lastPriceTicks(SYMBOL)).toBe(10_000);
+    // ... and the in-memory band centre every Submit and Replace reads.
+    expect(gw.catalog.bandCentreTicks(SYMBOL)).toBe(10_000);
   });
 });
 

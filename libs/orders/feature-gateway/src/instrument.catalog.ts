@@ -14,6 +14,8 @@ export interface CatalogEntry {
 export class InstrumentCatalog {
   private entries = new Map<string, CatalogEntry>();
   private readonly marketPrices = new Map<string, number>();
+  /** Last trade on this platform per symbol: price in ticks and the report's sequence. */
+  private readonly lastTrades = new Map<string, { ticks: number; sequence: bigint }>();
 
   /** Replaces the catalog; a bad definition throws InstrumentConfigError and keeps the old one. */
   load(records: readonly InstrumentRecord[]): void {
@@ -52,6 +54,31 @@ export class InstrumentCatalog {
   /** The band centre before any trade here: the market's last price, else the static reference. */
   referenceTicks(symbol: string): number | null {
     return this.marketPrices.get(symbol) ?? this.entries.get(symbol)?.referencePriceTicks ?? null;
+  }
+
+  /**
+   * Records a fill of `symbol` at `ticks` from the execution report with `sequence` (per symbol,
+   * gapless). Reports older than the newest one seen change nothing, so a redelivered batch cannot
+   * move the band back. `sequence` 0 (a seed read at boot) only fills an empty slot.
+   */
+  recordTrade(symbol: string, ticks: number, sequence: bigint): void {
+    const last = this.lastTrades.get(symbol);
+    if (last !== undefined && (sequence === 0n || sequence <= last.sequence)) return;
+    this.lastTrades.set(symbol, { ticks, sequence });
+  }
+
+  /**
+   * Centre of the price band, read in memory on every order: the last trade on this platform
+   * (every gateway consumes every execution report, so replicas agree within the consumer lag),
+   * else the market's last price, else the static reference.
+   */
+  bandCentreTicks(symbol: string): number | null {
+    return this.lastTrades.get(symbol)?.ticks ?? this.referenceTicks(symbol);
+  }
+
+  /** Symbols of the catalog (to seed last trades at boot). */
+  symbols(): string[] {
+    return [...this.entries.keys()];
   }
 
   get size(): number {

@@ -36,9 +36,7 @@ export class ReplaceOrderUseCase {
     const limits = await this.limits.get(principal.accountId);
     const priceTicks = replacement.limitTicks ?? replacement.stopTicks;
     // The band is centred as for a new order: the last trade here, else the market's price.
-    const centre =
-      (await this.entry.store.lastPriceTicks(request.symbol)) ??
-      this.catalog.referenceTicks(request.symbol);
+    const centre = this.catalog.bandCentreTicks(request.symbol);
     const newTotalNotional =
       replacement.lots !== null && priceTicks !== null
         ? checkOrderLimits(

@@ -11,6 +11,12 @@ import { OrderIdGenerator } from './order-id.generator';
 import { lookupSymbol, validateClientOrderId, validateNewOrder } from './order-request.validator';
 import type { RiskLimitsCache } from './risk-limits.cache';
 
+/** Where a SubmitOrder spends its time, in order; observed once per accepted order. */
+export type SubmitStage = 'validate' | 'limits' | 'reserve' | 'publish';
+
+/** Receives each stage's duration in seconds (gateway_submit_stage_seconds in production). */
+export type SubmitStageObserver = (stage: SubmitStage, seconds: number) => void;
+
 /**
  * SubmitOrder: validate every field, answer retries idempotently, run pre-trade risk (per-order
  * rules here, account-wide rules atomically in Redis), publish to orders.commands.v1, then ack.
@@ -21,12 +27,19 @@ export class SubmitOrderUseCase {
     private readonly catalog: InstrumentCatalog,
     private readonly limits: RiskLimitsCache,
     private readonly orderIds: OrderIdGenerator = new OrderIdGenerator(),
+    private readonly observe: SubmitStageObserver = () => undefined,
   ) {}
 
   async execute(
     principal: Principal,
     request: orders.SubmitOrderRequest,
   ): Promise<orders.SubmitOrderResponse> {
+    let mark = performance.now();
+    const lap = (stage: SubmitStage): void => {
+      const now = performance.now();
+      this.observe(stage, (now - mark) / 1000);
+      mark = now;
+    };
     this.entry.authorizeTrading(principal, request.accountId);
     validateClientOrderId(request.clientOrderId);
     const { instrument, increments } = lookupSymbol(this.catalog, request.symbol);
@@ -37,17 +50,17 @@ export class SubmitOrderUseCase {
     }).finish();
     const hash = this.entry.fingerprint('submit', canonical);
 
+    lap('validate');
     let limits: RiskLimits;
     let notional: number;
     try {
       limits = await this.limits.get(principal.accountId);
-      const lastPrice = await this.entry.store.lastPriceTicks(request.symbol);
       notional = checkOrderLimits(
         limits,
         instrument,
         increments,
         { lots: order.lots, priceTicks: order.limitTicks ?? order.stopTicks },
-        lastPrice ?? this.catalog.referenceTicks(request.symbol),
+        this.catalog.bandCentreTicks(request.symbol),
       );
     } catch (error: unknown) {
       // A retry of an accepted order gets its original ack even if limits or prices moved since.
@@ -63,6 +76,7 @@ export class SubmitOrderUseCase {
         acceptedAtUnixNanos: ack.acceptedAtUnixNanos,
       };
     }
+    lap('limits');
     const account = reservationLimits(limits, increments);
     const command = this.entry.newCommand(
       principal,
@@ -92,10 +106,17 @@ export class SubmitOrderUseCase {
       '',
       limits.orderRatePerSecond,
     );
-    const ack =
-      outcome.kind === 'duplicate'
-        ? await this.entry.replay(principal, request.clientOrderId, hash, outcome.record)
-        : await this.entry.publishAccepted(principal, command, record);
+    lap('reserve');
+    if (outcome.kind === 'duplicate') {
+      const ack = await this.entry.replay(principal, request.clientOrderId, hash, outcome.record);
+      return {
+        orderId: ack.orderId,
+        commandId: ack.commandId,
+        acceptedAtUnixNanos: ack.acceptedAtUnixNanos,
+      };
+    }
+    const ack = await this.entry.publishAccepted(principal, command, record);
+    lap('publish');
     return {
       orderId: ack.orderId,
       commandId: ack.commandId,
