@@ -17,7 +17,7 @@
  * Everything (agents, gateway, executor, broker, PostgreSQL, Redis) shares the machine's 2 cores,
  * so the figures are the platform's on this box, not the gateway's alone.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { type LoadReport, runLoadGenerator } from '@meridian/orders-agent-sim';
@@ -62,6 +62,29 @@ const LIMITS: RiskLimitsInput = {
 
 const log = (line: string): void => console.log(line);
 
+/** user+system CPU seconds of a process (Linux /proc; 10 ms resolution). */
+function cpuSecondsOf(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/** Busy CPU seconds of the whole machine (all cores) from /proc/stat. */
+function machineBusySeconds(): number {
+  const [, ...ticks] = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').split(/\s+/);
+  const n = ticks.filter((t) => t !== '').map(Number);
+  const idle = (n[3] ?? 0) + (n[4] ?? 0);
+  return (n.reduce((a, b) => a + b, 0) - idle) / 100;
+}
+
+/** CPU µs per acknowledged order, per service, for the load generator and for the machine. */
+type CpuPerOrder = Record<string, number>;
+
 function line(label: string, r: LoadReport): string {
   const a = r.submitToAck;
   const f = r.submitToFirstReport;
@@ -94,7 +117,7 @@ async function main(): Promise<void> {
   log(
     `platform ready in ${((Date.now() - started) / 1000).toFixed(1)} s (${platform.gatewayAddress})`,
   );
-  const results: { label: string; report: LoadReport }[] = [];
+  const results: { label: string; report: LoadReport; cpuMicrosPerOrder: CpuPerOrder }[] = [];
   try {
     const agents = await platform.provision(
       Array.from({ length: AGENTS }, (_, i) => ({
@@ -105,6 +128,16 @@ async function main(): Promise<void> {
     );
     const keys = agents.map((a) => a.apiKey);
     const run = async (label: string, rate: number, seconds: number): Promise<void> => {
+      const sample = (): Record<string, number> => {
+        const own = process.cpuUsage();
+        const m: Record<string, number> = {
+          'load generator': (own.user + own.system) / 1e6,
+          machine: machineBusySeconds(),
+        };
+        for (const service of platform.services) m[service.spec.name] = cpuSecondsOf(service.pid);
+        return m;
+      };
+      const before = sample();
       const report = await runLoadGenerator({
         address: platform.gatewayAddress,
         apiKeys: keys,
@@ -115,8 +148,19 @@ async function main(): Promise<void> {
         orderMix: 'ioc',
         drainTimeoutMs: 15_000,
       });
-      results.push({ label, report });
+      const after = sample();
+      const cpuMicrosPerOrder: CpuPerOrder = {};
+      for (const [name, seconds] of Object.entries(after))
+        cpuMicrosPerOrder[name] = Math.round(
+          ((seconds - (before[name] ?? 0)) * 1e6) / Math.max(1, report.acknowledged),
+        );
+      results.push({ label, report, cpuMicrosPerOrder });
       log(line(label, report));
+      log(
+        `  CPU µs/order: ${Object.entries(cpuMicrosPerOrder)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`,
+      );
     };
     // Warm-up: JIT, connection pools, consumer groups joined.
     await run('warm-up', Math.min(1000, RATES[0] ?? 1000), 3);
@@ -137,6 +181,7 @@ async function main(): Promise<void> {
       'executor_stage_duration_seconds',
       'executor_command_latency_seconds',
       'executor_batch_commands',
+      'gateway_execution_report_delay_seconds',
     ]) {
       const sum = text.split('\n').filter((l) => l.startsWith(`${name}_sum`));
       const count = text.split('\n').filter((l) => l.startsWith(`${name}_count`));
@@ -170,7 +215,11 @@ async function main(): Promise<void> {
         agents: AGENTS,
         channels: CHANNELS,
         seconds: SECONDS,
-        results: results.map(({ label, report }) => ({ label, ...report })),
+        results: results.map(({ label, report, cpuMicrosPerOrder }) => ({
+          label,
+          ...report,
+          cpuMicrosPerOrder,
+        })),
       },
       null,
       2,

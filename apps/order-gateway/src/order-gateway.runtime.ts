@@ -109,6 +109,9 @@ export async function buildGatewayRuntime(c: GatewayConnections): Promise<Gatewa
     cacheTtlMs: config.authCacheTtlMs,
   });
 
+  const reportDelay = c.metrics.histogram('gateway_execution_report_delay_seconds', {
+    help: 'From the engine event time of an execution report to its fan-out to agent streams (orders.events.v1 transit, replay-log INSERT, Redis risk update)',
+  });
   const stages = c.metrics.histogram('gateway_submit_stage_seconds', {
     help: 'Time an accepted SubmitOrder spent in each stage: validate (decode to fingerprint), limits (risk limits and price band), reserve (Redis risk reservation), publish (Kafka acks=all)',
     labelNames: ['stage'],
@@ -154,7 +157,9 @@ export async function buildGatewayRuntime(c: GatewayConnections): Promise<Gatewa
     },
   );
   const consumer = createOrderEventsConsumer(
-    new ApplyOrderEventUseCase(eventLog, riskStore, catalog, hub),
+    new ApplyOrderEventUseCase(eventLog, riskStore, catalog, hub, (seconds) =>
+      reportDelay.observe(seconds),
+    ),
     {
       kafka: c.kafka,
       groupId: config.eventsGroup,

@@ -21,6 +21,8 @@ export class ApplyOrderEventUseCase implements OrderEventHandler {
     private readonly risk: PretradeRiskStore,
     private readonly catalog: InstrumentCatalog,
     private readonly hub: ExecutionReportHub,
+    /** Seconds from the engine's event time to the fan-out (gateway_execution_report_delay_seconds). */
+    private readonly observeDelay: (seconds: number) => void = () => undefined,
   ) {}
 
   async execute(event: orders.OrderEvent): Promise<void> {
@@ -37,7 +39,7 @@ export class ApplyOrderEventUseCase implements OrderEventHandler {
     const update = toRiskUpdate(event, this.catalog);
     if (update !== null) await this.risk.applyEvent(update);
     this.recordTrade(update);
-    this.hub.publish(event);
+    this.fanOut(event, Date.now());
   }
 
   /**
@@ -60,7 +62,14 @@ export class ApplyOrderEventUseCase implements OrderEventHandler {
     const updates = events.flatMap((event) => toRiskUpdate(event, this.catalog) ?? []);
     await Promise.all(updates.map((update) => this.risk.applyEvent(update)));
     for (const update of updates) this.recordTrade(update);
-    for (const event of events) this.hub.publish(event);
+    const now = Date.now();
+    for (const event of events) this.fanOut(event, now);
+  }
+
+  private fanOut(event: orders.OrderEvent, nowMs: number): void {
+    if (event.eventTimeUnixNanos > 0n)
+      this.observeDelay((nowMs - Number(event.eventTimeUnixNanos / 1_000_000n)) / 1000);
+    this.hub.publish(event);
   }
 
   /** A fill moves the price band's centre (read in memory by Submit and Replace). */

@@ -170,6 +170,14 @@ export class KafkaConsumer<T> {
   private readonly wakeSleepers = new Set<() => void>();
   private readonly counters = { handled: 0, retries: 0, deadLettered: 0, backpressurePauses: 0 };
   private readonly metrics: ConsumerMetrics | undefined;
+  /**
+   * One committer per partition, kept across batches: a batch returns without waiting for its
+   * OffsetCommit, so the next fetch is not held behind it (kafkajs sends the commit on the
+   * coordinator's connection, which a broker mutes while a long-poll Fetch of ours waits there).
+   */
+  private readonly committers = new Map<number, SerialCommitter>();
+  /** eachBatch calls still running (a drain waits for them before its last commits). */
+  private readonly activeBatches = new Set<Promise<void>>();
 
   constructor(private readonly options: KafkaConsumerOptions<T>) {
     this.logger = options.logger ?? silentLogger;
@@ -230,6 +238,8 @@ export class KafkaConsumer<T> {
     const { GROUP_JOIN, CRASH, STOP } = this.consumer.events;
     this.consumer.on(GROUP_JOIN, (event) => {
       this.joined = true;
+      // A new generation: offsets are tracked afresh (a commit of the old one fails and is moot).
+      this.committers.clear();
       // kafkajs keeps pauses across rebalances but not across a crash-restart (new group state):
       // state ours explicitly on every join.
       this.applyFetchState(true);
@@ -258,7 +268,15 @@ export class KafkaConsumer<T> {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
-      eachBatch: (payload) => this.onBatch(payload),
+      eachBatch: (payload) => {
+        const running = this.onBatch(payload);
+        this.activeBatches.add(running);
+        void running.then(
+          () => this.activeBatches.delete(running),
+          () => this.activeBatches.delete(running),
+        );
+        return running;
+      },
     });
   }
 
@@ -327,7 +345,16 @@ export class KafkaConsumer<T> {
     this.gate.interrupt();
     this.wakeSleepers.forEach((wake) => wake());
     const drainTimeoutMs = this.options.drainTimeoutMs ?? 30_000;
-    // kafkajs' disconnect() first stops the run loop, which waits for the current eachBatch calls.
+    // Finish the running batches and the commits still in flight while the group is ours; then
+    // kafkajs' disconnect() stops the run loop (a batch started meanwhile dispatches nothing and
+    // flushes its own commit) and leaves the group.
+    await raceTimeout(
+      (async () => {
+        while (this.activeBatches.size > 0) await Promise.allSettled([...this.activeBatches]);
+        await Promise.all([...this.committers.values()].map((c) => c.flush()));
+      })(),
+      drainTimeoutMs,
+    );
     const disconnected = this.consumer.disconnect();
     const finished = await raceTimeout(disconnected, drainTimeoutMs);
     if (!finished) {
@@ -366,13 +393,7 @@ export class KafkaConsumer<T> {
       groupError ??= error;
       this.gate.interrupt();
     };
-    const committer = new SerialCommitter(
-      payload,
-      batch.topic,
-      batch.partition,
-      this.logger,
-      onGroupError,
-    );
+    const committer = this.committerFor(payload, onGroupError);
     // Per-key chains keep records with one key in order while other keys run concurrently.
     const chains = new Map<string, Promise<Outcome>>();
     const tasks: Promise<unknown>[] = [];
@@ -398,7 +419,7 @@ export class KafkaConsumer<T> {
     if (this.options.batch !== undefined) {
       try {
         await this.onBatchInChunks(payload, this.options.batch, committer, mustStopDispatching);
-        await committer.flush();
+        await this.settleCommits(committer, payload);
       } finally {
         clearInterval(heartbeat);
       }
@@ -438,13 +459,47 @@ export class KafkaConsumer<T> {
         tasks.push(task);
       }
       await Promise.all(tasks);
-      await committer.flush();
+      await this.settleCommits(committer, payload);
     } finally {
       clearInterval(heartbeat);
     }
     // Hand the error to kafkajs so it rejoins the group (or restarts); finished work was committed
     // above where the group still allowed it.
     if (groupError !== undefined) throw groupError;
+  }
+
+  /** The partition's committer, bound to this batch's payload and group-error handler. */
+  private committerFor(
+    payload: EachBatchPayload,
+    onGroupError: (error: unknown) => void,
+  ): SerialCommitter {
+    const { topic, partition } = payload.batch;
+    let committer = this.committers.get(partition);
+    if (committer === undefined) {
+      committer = new SerialCommitter(topic, partition, this.logger);
+      this.committers.set(partition, committer);
+    }
+    committer.bind(payload, onGroupError);
+    return committer;
+  }
+
+  /**
+   * While running, a batch leaves its commit in flight (the next batch's commit collapses into
+   * it); a batch that ends because we stop, pause or lost the group waits for it, so a drain or
+   * a rebalance commits everything that finished.
+   */
+  private async settleCommits(
+    committer: SerialCommitter,
+    payload: EachBatchPayload,
+  ): Promise<void> {
+    if (
+      this.state !== 'running' ||
+      this.appPaused ||
+      this.fatalError !== undefined ||
+      !payload.isRunning() ||
+      payload.isStale()
+    )
+      await committer.flush();
   }
 
   private async onBatchInChunks(
@@ -670,20 +725,26 @@ export class KafkaConsumer<T> {
 
 /**
  * Commits one partition's offset with at most one OffsetCommit in flight; requests made meanwhile
- * collapse into the next commit (batching under load, per-record commits when idle).
+ * collapse into the next commit (batching under load, per-record commits when idle). It lives
+ * across batches and commits through the latest batch's payload.
  */
 class SerialCommitter {
   private wanted: string | undefined;
   private committed: string | undefined;
   private running: Promise<void> | undefined;
+  private payload: EachBatchPayload | undefined;
+  private onFailure: (error: unknown) => void = () => undefined;
 
   constructor(
-    private readonly payload: EachBatchPayload,
     private readonly topic: string,
     private readonly partition: number,
     private readonly logger: MessagingLogger,
-    private readonly onFailure: (error: unknown) => void,
   ) {}
+
+  bind(payload: EachBatchPayload, onFailure: (error: unknown) => void): void {
+    this.payload = payload;
+    this.onFailure = onFailure;
+  }
 
   request(offset: string | undefined): void {
     if (offset === undefined) return;
@@ -700,10 +761,12 @@ class SerialCommitter {
   private async loop(): Promise<void> {
     while (this.wanted !== undefined && this.wanted !== this.committed) {
       const offset = this.wanted;
+      const payload = this.payload;
+      if (payload === undefined) return;
       try {
         // Through the batch payload, not consumer.commitOffsets(): kafkajs drops the latter silently
         // once stop() began, which is exactly when a drain must commit.
-        await this.payload.commitOffsetsIfNecessary({
+        await payload.commitOffsetsIfNecessary({
           topics: [{ topic: this.topic, partitions: [{ partition: this.partition, offset }] }],
         });
         this.committed = offset;
