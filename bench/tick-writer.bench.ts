@@ -3,7 +3,7 @@
  *
  *   SWC_NODE_PROJECT=tsconfig.base.json node -r @swc-node/register bench/tick-writer.bench.ts \
  *     [--ticks 300000] [--partitions 12] [--concurrency 2] [--batch 50000] [--delay 500]
- *     [--strategy staging|direct|both] [--runs 3] [--quick]
+ *     [--strategy staging|direct|both] [--runs 3] [--quick] [--cpu-profile <dir>]
  *
  * Per run: a fresh topic and schema; N ticks (200 symbols, 70% trades, today's timestamps) are
  * produced first, then the writer (in-process, the tick-writer's real consumer, use case and
@@ -23,6 +23,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
@@ -66,6 +67,8 @@ const STRATEGIES: TickWriteStrategy[] =
     ? ['staging', 'direct']
     : [text('strategy', 'staging') as TickWriteStrategy];
 const DELAY_MS = arg('delay', 500);
+/** Writes a V8 CPU profile of each run's catch-up phase only (not the producing) here. */
+const PROFILE_DIR = text('cpu-profile', '');
 const SYMBOLS = 200;
 const CLOCK_TICKS_PER_SECOND = 100;
 
@@ -120,6 +123,8 @@ interface RunResult {
   stored: number;
   /** CPU seconds spent while the writer caught up, per process group. */
   cpuSeconds: { writerNode: number; postgresBackends: number; devBroker: number };
+  /** CPU µs per tick (whole catch-up, group join included), per process group and in total. */
+  cpuMicrosPerTick: { writerNode: number; postgresBackends: number; total: number };
   /** Ticks per second if the 2 cores did nothing else: N / (total CPU seconds / 2). */
   cpuBoundTicksPerSec: number;
   loadavg1: number;
@@ -194,32 +199,54 @@ async function runOnce(
           [name],
         )
       ).rows.map((r) => r.pid);
+    // This run's backends only (application_name), sampled per pid from /proc. A backend seen
+    // before the writer starts is measured from then; one opened later (the pool grows lazily)
+    // from zero. The last sample of a backend that went away counts.
+    const pgStart = new Map<number, number>();
+    const pgLast = new Map<number, number>();
+    const samplePg = async (): Promise<void> => {
+      for (const pid of await backends()) {
+        const seconds = processCpuSeconds(pid);
+        if (seconds > 0) pgLast.set(pid, seconds);
+      }
+    };
+    for (const pid of await backends()) pgStart.set(pid, processCpuSeconds(pid));
+    const profiler = PROFILE_DIR === '' ? undefined : new Session();
+    if (profiler !== undefined) {
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+    }
     const w0 = performance.now();
     const cpu0 = process.cpuUsage();
     const broker0 = processCpuSeconds(broker.pid);
     await consumer.start();
-    // This run's backends only (application_name), sampled per pid from /proc.
-    const pg0 = new Map<number, number>();
-    let sampled = false;
     let nextReport = performance.now() + 5000;
+    let nextSample = 0;
     while (consumer.stats().inserted < messages.length) {
       if (performance.now() > nextReport) {
         nextReport += 5000;
         const st = consumer.stats();
         process.stdout.write(`  ... ${JSON.stringify(st)}\n`);
       }
-      if (!sampled && commits.length > 0) {
-        for (const pid of await backends()) pg0.set(pid, processCpuSeconds(pid));
-        sampled = true;
+      if (performance.now() > nextSample) {
+        nextSample = performance.now() + 250;
+        await samplePg();
       }
       await new Promise((r) => setTimeout(r, 10));
+    }
+    await samplePg();
+    if (profiler !== undefined) {
+      const { profile } = await profiler.post('Profiler.stop');
+      writeFileSync(join(PROFILE_DIR, `${name}.cpuprofile`), JSON.stringify(profile));
+      profiler.disconnect();
     }
     const wallSeconds = (performance.now() - w0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const writerNode = (cpu.user + cpu.system) / 1e6;
     let postgresBackends = 0;
-    for (const [pid, before] of pg0)
-      postgresBackends += Math.max(0, processCpuSeconds(pid) - before);
+    for (const [pid, last] of pgLast)
+      postgresBackends += Math.max(0, last - (pgStart.get(pid) ?? 0));
     const devBroker = processCpuSeconds(broker.pid) - broker0;
 
     await consumer.stop();
@@ -243,6 +270,11 @@ async function runOnce(
         writerNode: round2(writerNode),
         postgresBackends: round2(postgresBackends),
         devBroker: round2(devBroker),
+      },
+      cpuMicrosPerTick: {
+        writerNode: round2((writerNode * 1e6) / messages.length),
+        postgresBackends: round2((postgresBackends * 1e6) / messages.length),
+        total: round2(((writerNode + postgresBackends + devBroker) * 1e6) / messages.length),
       },
       cpuBoundTicksPerSec: Math.round(
         messages.length / ((writerNode + postgresBackends + devBroker) / 2),
@@ -287,6 +319,7 @@ async function main(): Promise<void> {
           `run ${run} ${strategy}: ${result.sustainedTicksPerSec} ticks/s sustained (${result.wallTicksPerSec} wall incl. join), ` +
             `${result.batches} batches of ~${result.meanBatch}, produce ${result.produceSeconds.toFixed(1)} s; ` +
             `CPU s: writer ${result.cpuSeconds.writerNode}, postgres ${result.cpuSeconds.postgresBackends}, broker ${result.cpuSeconds.devBroker} ` +
+            `(µs/tick: writer ${result.cpuMicrosPerTick.writerNode}, postgres ${result.cpuMicrosPerTick.postgresBackends}) ` +
             `=> ${result.cpuBoundTicksPerSec} ticks/s on 2 free cores; load ${result.loadavg1}\n`,
         );
       }
@@ -298,12 +331,16 @@ async function main(): Promise<void> {
         medianSustainedTicksPerSec: median(mine.map((r) => r.sustainedTicksPerSec)),
         medianWallTicksPerSec: median(mine.map((r) => r.wallTicksPerSec)),
         medianCpuBoundTicksPerSec: median(mine.map((r) => r.cpuBoundTicksPerSec)),
+        medianWriterCpuMicrosPerTick: median(mine.map((r) => r.cpuMicrosPerTick.writerNode)),
+        medianPostgresCpuMicrosPerTick: median(
+          mine.map((r) => r.cpuMicrosPerTick.postgresBackends),
+        ),
         runs: mine.length,
       };
     });
     for (const s of summary)
       process.stdout.write(
-        `median ${s.strategy}: ${s.medianSustainedTicksPerSec} ticks/s sustained, ${s.medianCpuBoundTicksPerSec} ticks/s CPU-bound estimate (target >= 200000)\n`,
+        `median ${s.strategy}: ${s.medianSustainedTicksPerSec} ticks/s sustained, writer ${s.medianWriterCpuMicrosPerTick} µs/tick, postgres ${s.medianPostgresCpuMicrosPerTick} µs/tick, ${s.medianCpuBoundTicksPerSec} ticks/s CPU-bound estimate (target >= 200000)\n`,
       );
     const out = {
       bench: 'tick-writer',

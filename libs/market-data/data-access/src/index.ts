@@ -8,5 +8,6 @@ export * from './market-data.error';
 export * from './marketdata.migrations';
 export * from './storage-mode';
 export * from './tick-batch.writer';
+export * from './tick-copy.encoder';
 export * from './tick-partitions';
 export { epochDayOfNanos, isoDate } from './time-codec';

@@ -11,7 +11,8 @@ import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { StorageMode } from './storage-mode';
 import type { TickPartitions } from './tick-partitions';
-import { epochDayOfNanos, nanosToMicros, TimestampFormatter } from './time-codec';
+import { encodeCopyRows, TICK_COPY_COLUMNS } from './tick-copy.encoder';
+import { epochDayOfNanos, nanosToMicros } from './time-codec';
 
 /**
  * How a batch reaches the ticks table.
@@ -46,9 +47,7 @@ export interface TickBatchHooks {
   beforeCommit?(): Promise<void>;
 }
 
-const COLUMNS =
-  'symbol, source, sequence, exchange_time, exchange_time_ns, received_time, ' +
-  'bid_price, bid_size, ask_price, ask_size, last_price, last_size';
+const COLUMNS = TICK_COPY_COLUMNS;
 const INSERT_FROM_STAGING = `INSERT INTO ticks (${COLUMNS}) SELECT ${COLUMNS} FROM tick_staging ON CONFLICT DO NOTHING`;
 const UNIQUE_VIOLATION = '23505';
 
@@ -82,10 +81,6 @@ WITH input AS (
 ).join('')}
 SELECT ${BAR_TABLES.map((iv) => `(SELECT count(*) FROM up_${iv})`).join(' + ')} AS upserted`;
 
-function copyField(value: string | undefined): string {
-  return value ?? '\\N';
-}
-
 /**
  * Writes batches of validated ticks and, on plain PostgreSQL, their bars, in ONE transaction:
  * the caller commits its Kafka offsets only after `write` resolves. A tick already stored
@@ -117,23 +112,22 @@ export class TickBatchWriter {
     if (ticks.length === 0)
       return { inserted: 0, duplicates: 0, barRows: 0, committedAtMs: Date.now() };
     if (this.options.mode === 'plain') await this.ensurePartitions(ticks);
-    const copyText = encodeCopyText(ticks);
-    const newSymbols = [...new Set(ticks.map((tick) => tick.symbol))].filter(
-      (symbol) => !this.knownSymbols.has(symbol),
-    );
+    const copyRows = encodeCopyRows(ticks);
+    const newSymbols = new Set<string>();
+    for (const { symbol } of ticks) if (!this.knownSymbols.has(symbol)) newSymbols.add(symbol);
 
     const result = await this.db.withConnection(async (connection) => {
       await connection.query('BEGIN');
       try {
-        const inserted = await this.insertTicks(connection, ticks, copyText);
+        const inserted = await this.insertTicks(connection, ticks, copyRows);
         let barRows = 0;
         if (this.options.mode === 'plain' && inserted.count > 0) {
           barRows = await upsertBars(connection, aggregateBars(inserted.ticks).map(toBarRecord));
         }
-        if (newSymbols.length > 0)
+        if (newSymbols.size > 0)
           await connection.query(
             'INSERT INTO marketdata_symbols (symbol) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING',
-            [newSymbols],
+            [[...newSymbols].sort()],
           );
         await hooks.beforeCommit?.();
         await connection.query('COMMIT');
@@ -176,12 +170,12 @@ export class TickBatchWriter {
   private async insertTicks(
     connection: Connection,
     ticks: readonly StorableTick[],
-    copyText: string,
+    copyRows: Buffer,
   ): Promise<{ count: number; ticks: readonly StorableTick[] }> {
     if (this.strategy === 'direct') {
       await connection.query('SAVEPOINT direct_copy');
       try {
-        const copied = await copyInto(connection.client, 'ticks', copyText);
+        const copied = await copyInto(connection.client, 'ticks', copyRows);
         return { count: copied, ticks };
       } catch (error) {
         if ((error as { code?: unknown }).code !== UNIQUE_VIOLATION) throw error;
@@ -189,7 +183,7 @@ export class TickBatchWriter {
       }
     }
     await this.ensureStaging(connection);
-    await copyInto(connection.client, 'tick_staging', copyText);
+    await copyInto(connection.client, 'tick_staging', copyRows);
     await connection.query('SAVEPOINT staged_insert');
     const { rowCount } = await connection.query(INSERT_FROM_STAGING);
     if (rowCount === ticks.length) return { count: rowCount, ticks };
@@ -229,25 +223,9 @@ export class TickBatchWriter {
   }
 }
 
-/** The batch as COPY text (tab-separated, \N for absent fields). Values were validated. */
-export function encodeCopyText(ticks: readonly StorableTick[]): string {
-  // Two formatters: exchange and received times sit in different seconds now and then.
-  const exchangeTimes = new TimestampFormatter();
-  const receivedTimes = new TimestampFormatter();
-  const lines: string[] = new Array<string>(ticks.length);
-  for (let i = 0; i < ticks.length; i += 1) {
-    const t = ticks[i] as StorableTick;
-    lines[i] =
-      `${t.symbol}\t${t.source}\t${t.sequence}\t${exchangeTimes.format(t.exchangeTimeNanos)}\t${t.exchangeTimeNanos}\t` +
-      `${receivedTimes.format(t.receivedTimeNanos)}\t${copyField(t.bidPrice)}\t${copyField(t.bidSize)}\t` +
-      `${copyField(t.askPrice)}\t${copyField(t.askSize)}\t${copyField(t.lastPrice)}\t${copyField(t.lastSize)}\n`;
-  }
-  return lines.join('');
-}
-
-async function copyInto(client: PoolClient, table: string, text: string): Promise<number> {
+async function copyInto(client: PoolClient, table: string, rows: Buffer): Promise<number> {
   const stream = client.query(copyFrom(`COPY ${table} (${COLUMNS}) FROM STDIN`));
-  await pipeline(Readable.from([Buffer.from(text, 'utf8')]), stream);
+  await pipeline(Readable.from([rows]), stream);
   return stream.rowCount ?? 0;
 }
 

@@ -32,24 +32,3 @@ export function epochDayOfNanos(nanos: bigint): number {
 export function isoDate(epochDay: number): string {
   return new Date(epochDay * 86_400_000).toISOString().slice(0, 10);
 }
-
-/**
- * Text form of a timestamptz for COPY: 'YYYY-MM-DD HH:MM:SS.ffffff+00'. The second's prefix is
- * cached, since a batch's ticks share few seconds.
- */
-export class TimestampFormatter {
-  private second = Number.NaN;
-  private prefix = '';
-
-  format(nanos: bigint): string {
-    // One bigint division; microseconds since 1970 stay far below 2^53, so Number maths is exact.
-    const micros = Number(nanosToMicros(nanos));
-    const second = Math.floor(micros / 1_000_000);
-    if (second !== this.second) {
-      this.second = second;
-      this.prefix = new Date(second * 1000).toISOString().slice(0, 19).replace('T', ' ');
-    }
-    const fraction = micros - second * 1_000_000;
-    return `${this.prefix}.${fraction < 100_000 ? String(fraction).padStart(6, '0') : fraction}+00`;
-  }
-}

@@ -75,6 +75,61 @@ describe('OHLCV aggregation', () => {
     );
   });
 
+  it('equals the merge of one-trade bars for random ticks in any order (bucket jumps, equal times)', () => {
+    const T = 1_772_443_800_000_000_000n; // 2026-03-02T09:30:00Z, a 1h boundary
+    const tick = fc
+      .record({
+        symbol: fc.constantFrom('AAA', 'BBB'),
+        source: fc.constantFrom('a', 'b'),
+        sequence: fc.bigInt({ min: 1n, max: 5n }),
+        // ±3 minutes around the boundary, often on equal times.
+        offset: fc.oneof(fc.bigInt({ min: -180n, max: 180n }), fc.constantFrom(-1n, 0n, 59n, 60n)),
+        nanos: fc.constantFrom(0n, 1n, 999_999_999n),
+        price: fc.constantFrom('1', '1.5', '1.50', '0.9', '12.125', '100'),
+        size: fc.option(fc.constantFrom('0', '1', '2.5', '0.001'), { nil: undefined }),
+        trade: fc.boolean(),
+      })
+      .map((t): StorableTick => ({
+        symbol: t.symbol,
+        source: t.source,
+        sequence: t.sequence,
+        exchangeTimeNanos: T + t.offset * 1_000_000_000n + t.nanos,
+        receivedTimeNanos: T,
+        bidPrice: '1',
+        bidSize: undefined,
+        askPrice: undefined,
+        askSize: undefined,
+        lastPrice: t.trade ? t.price : undefined,
+        lastSize: t.trade ? t.size : undefined,
+      }));
+    fc.assert(
+      fc.property(fc.array(tick, { maxLength: 60 }), (ticks) => {
+        const merged = new Map<string, PartialBar>();
+        for (const one of ticks) {
+          for (const bar of aggregateBars([one])) {
+            const key = `${bar.interval}/${bar.symbol}/${bar.startNanos}`;
+            const existing = merged.get(key);
+            merged.set(key, existing === undefined ? bar : mergeBars(existing, bar));
+          }
+        }
+        const all = aggregateBars(ticks);
+        expect(all).toHaveLength(merged.size);
+        expect(comparable(all)).toEqual(
+          comparable(
+            all.map((bar) => merged.get(`${bar.interval}/${bar.symbol}/${bar.startNanos}`) ?? bar),
+          ),
+        );
+        expect(all.map((bar) => [bar.openKey, bar.closeKey])).toEqual(
+          all.map((bar) => {
+            const reference = merged.get(`${bar.interval}/${bar.symbol}/${bar.startNanos}`);
+            return [reference?.openKey, reference?.closeKey];
+          }),
+        );
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('refuses to merge bars of different buckets', () => {
     const [first, second] = aggregateBars(storable(), BAR_INTERVALS.slice(0, 1));
     if (first === undefined || second === undefined) throw new Error('fixture too small');

@@ -101,15 +101,11 @@ function barKey(interval: string, symbol: string, start: bigint): string {
   return `${interval}\u0000${symbol}\u0000${start}`;
 }
 
-/** A trade's position in the total order of `tradeOrderKey`, kept unformatted while aggregating. */
-interface TradeRef {
-  readonly time: bigint;
-  readonly sequence: bigint;
-  readonly source: string;
-}
+/** A trade's position in the total order of `tradeOrderKey`: the tick itself, unformatted. */
+type TradeRef = Pick<StorableTick, 'exchangeTimeNanos' | 'sequence' | 'source'>;
 
 function before(a: TradeRef, b: TradeRef): boolean {
-  if (a.time !== b.time) return a.time < b.time;
+  if (a.exchangeTimeNanos !== b.exchangeTimeNanos) return a.exchangeTimeNanos < b.exchangeTimeNanos;
   if (a.sequence !== b.sequence) return a.sequence < b.sequence;
   return a.source < b.source;
 }
@@ -117,6 +113,8 @@ function before(a: TradeRef, b: TradeRef): boolean {
 interface Accumulator {
   readonly symbol: string;
   readonly startNanos: bigint;
+  /** Bucket end (exclusive). */
+  readonly endNanos: bigint;
   open: ExactDecimal;
   openRef: TradeRef;
   high: ExactDecimal;
@@ -127,11 +125,18 @@ interface Accumulator {
   tradeCount: bigint;
 }
 
+interface SymbolBuckets {
+  /** bucket start -> accumulator (bigint Map keys compare by value). */
+  readonly byStart: Map<bigint, Accumulator>;
+  /** The bucket of the symbol's previous trade: consecutive trades mostly share it. */
+  last: Accumulator | undefined;
+}
+
 /**
  * The partial bars of a set of ticks, for each requested interval. Only ticks with a last price
- * (trades) count: quote-only ticks do not move OHLCV. Ticks may come in any order. Every price
- * is parsed once; wider intervals are merged from the narrowest one. Sorted by interval
- * (narrowest first), symbol and start, the order the writer locks rows in.
+ * (trades) count: quote-only ticks do not move OHLCV. Ticks may come in any order. Every
+ * distinct price and size string is parsed once; wider intervals are merged from the narrowest
+ * one. Sorted by interval (narrowest first), symbol and start, the order the writer locks rows in.
  */
 export function aggregateBars(
   ticks: Iterable<StorableTick>,
@@ -140,48 +145,59 @@ export function aggregateBars(
   if (intervals.length === 0) return [];
   const sorted = [...intervals].sort((x, y) => (x.widthNanos < y.widthNanos ? -1 : 1));
   const base = sorted[0] ?? barInterval('1m');
-  // symbol -> bucket start -> accumulator (bigint Map keys compare by value).
-  const bySymbol = new Map<string, Map<bigint, Accumulator>>();
+  const bySymbol = new Map<string, SymbolBuckets>();
+  // Feeds repeat prices and sizes: parse each distinct string once per call.
+  const parsed = new Map<string, ExactDecimal>();
+  const parse = (text: string, field: string): ExactDecimal => {
+    let value = parsed.get(text);
+    if (value === undefined) {
+      value = parseExactDecimal(text);
+      if (value === undefined) throw new RangeError(`unvalidated tick: ${field} ${text}`);
+      parsed.set(text, value);
+    }
+    return value;
+  };
   for (const tick of ticks) {
     if (tick.lastPrice === undefined) continue;
-    const price = parseExactDecimal(tick.lastPrice);
-    if (price === undefined) throw new RangeError(`unvalidated tick: lastPrice ${tick.lastPrice}`);
-    const size = tick.lastSize === undefined ? ZERO : parseExactDecimal(tick.lastSize);
-    if (size === undefined) throw new RangeError(`unvalidated tick: lastSize ${tick.lastSize}`);
-    const startNanos = bucketStart(tick.exchangeTimeNanos, base);
-    const ref: TradeRef = {
-      time: tick.exchangeTimeNanos,
-      sequence: tick.sequence,
-      source: tick.source,
-    };
+    const price = parse(tick.lastPrice, 'lastPrice');
+    const size = tick.lastSize === undefined ? ZERO : parse(tick.lastSize, 'lastSize');
+    const time = tick.exchangeTimeNanos;
     let buckets = bySymbol.get(tick.symbol);
     if (buckets === undefined) {
-      buckets = new Map();
+      buckets = { byStart: new Map(), last: undefined };
       bySymbol.set(tick.symbol, buckets);
     }
-    const acc = buckets.get(startNanos);
-    if (acc === undefined) {
-      buckets.set(startNanos, {
-        symbol: tick.symbol,
-        startNanos,
-        open: price,
-        openRef: ref,
-        high: price,
-        low: price,
-        close: price,
-        closeRef: ref,
-        volume: size,
-        tradeCount: 1n,
-      });
-      continue;
+    let acc = buckets.last;
+    if (acc === undefined || time < acc.startNanos || time >= acc.endNanos) {
+      const startNanos = bucketStart(time, base);
+      acc = buckets.byStart.get(startNanos);
+      if (acc === undefined) {
+        acc = {
+          symbol: tick.symbol,
+          startNanos,
+          endNanos: startNanos + base.widthNanos,
+          open: price,
+          openRef: tick,
+          high: price,
+          low: price,
+          close: price,
+          closeRef: tick,
+          volume: size,
+          tradeCount: 1n,
+        };
+        buckets.byStart.set(startNanos, acc);
+        buckets.last = acc;
+        continue;
+      }
+      buckets.last = acc;
     }
-    if (before(ref, acc.openRef)) {
+    if (before(tick, acc.openRef)) {
       acc.open = price;
-      acc.openRef = ref;
+      acc.openRef = tick;
     }
-    if (before(acc.closeRef, ref)) {
+    if (before(acc.closeRef, tick)) {
       acc.close = price;
-      acc.closeRef = ref;
+      acc.closeRef = tick;
     }
     if (compareExact(price, acc.high) > 0) acc.high = price;
     if (compareExact(price, acc.low) < 0) acc.low = price;
@@ -190,7 +206,7 @@ export function aggregateBars(
   }
   const baseBars: PartialBar[] = [];
   for (const buckets of bySymbol.values()) {
-    for (const acc of buckets.values()) {
+    for (const acc of buckets.byStart.values()) {
       baseBars.push({
         interval: base.id,
         symbol: acc.symbol,
@@ -201,16 +217,8 @@ export function aggregateBars(
         close: acc.close,
         volume: acc.volume,
         tradeCount: acc.tradeCount,
-        openKey: tradeOrderKey({
-          exchangeTimeNanos: acc.openRef.time,
-          sequence: acc.openRef.sequence,
-          source: acc.openRef.source,
-        }),
-        closeKey: tradeOrderKey({
-          exchangeTimeNanos: acc.closeRef.time,
-          sequence: acc.closeRef.sequence,
-          source: acc.closeRef.source,
-        }),
+        openKey: tradeOrderKey(acc.openRef),
+        closeKey: tradeOrderKey(acc.closeRef),
       });
     }
   }

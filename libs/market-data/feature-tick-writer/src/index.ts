@@ -4,6 +4,7 @@
  * database commit; malformed ticks go to the DLQ and are counted.
  */
 export * from './kafka-dead-letter.sink';
+export * from './tick-record.decoder';
 export * from './tick-writer.consumer';
 export * from './tick-writer.metrics';
 export * from './write-tick-batch.usecase';

@@ -117,6 +117,7 @@ describe('tick-writer consumer (dev broker, PostgreSQL)', () => {
     options: {
       maxBatchTicks?: number;
       maxBatchDelayMs?: number;
+      maxBufferedTicks?: number;
       hooks?: TickWriterHooks;
       metrics?: TickWriterMetrics;
       strategy?: TickWriteStrategy;
@@ -139,6 +140,9 @@ describe('tick-writer consumer (dev broker, PostgreSQL)', () => {
       useCase,
       maxBatchTicks: options.maxBatchTicks ?? 1000,
       maxBatchDelayMs: options.maxBatchDelayMs ?? 20,
+      ...(options.maxBufferedTicks === undefined
+        ? {}
+        : { maxBufferedTicks: options.maxBufferedTicks }),
       partitionsConsumedConcurrently: 1,
       maxWaitTimeInMs: 20,
       // A member that left (or was killed) is forgotten quickly; LeaveGroup is best effort here.
@@ -304,9 +308,45 @@ describe('tick-writer consumer (dev broker, PostgreSQL)', () => {
     expect(await countTicks(schema.db)).toBe(ticks.length + 3);
   });
 
+  it('past the buffer limit, writes everything buffered (partial batch too) before fetching on', async () => {
+    const topics = await createTickTopics('md-tw-backpressure', 1);
+    const ticks = syntheticTicks(97); // 291 records, one record batch: one fetch
+    await produceRecords(kafka, topics.ticks, ticks.map(tickMessage));
+    const sizes: number[] = [];
+    // No timed flush: only the size rule and back-pressure can write.
+    const consumer = writer(topics, uniqueName('tw-backpressure'), {
+      maxBatchTicks: 20,
+      maxBufferedTicks: 40,
+      maxBatchDelayMs: 600_000,
+      strategy: 'direct',
+      hooks: {
+        afterDbCommit: (outcome) => {
+          sizes.push(outcome.records);
+          return Promise.resolve();
+        },
+      },
+    });
+    await consumer.start();
+    try {
+      await waitFor('all stored', () => consumer.stats().inserted === ticks.length);
+    } finally {
+      await consumer.stop();
+    }
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(ticks.length);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(20);
+    // 291 is no multiple of 20: some batch was partial, which only back-pressure writes here.
+    expect(sizes.some((size) => size < 20)).toBe(true);
+    expect(await countTicks(schema.db)).toBe(ticks.length);
+    expect(await countDuplicateKeys(schema.db)).toBe(0);
+    expect(await allBars(schema.db)).toEqual(expectedBars(ticks));
+  });
+
   it('refuses nonsensical batch settings', () => {
     expect(() => writer({ ticks: 't', dlq: 't.dlq' }, 'g', { maxBatchTicks: 0 })).toThrow(
       RangeError,
     );
+    expect(() =>
+      writer({ ticks: 't', dlq: 't.dlq' }, 'g', { maxBatchTicks: 100, maxBufferedTicks: 50 }),
+    ).toThrow(RangeError);
   });
 });
