@@ -2,29 +2,40 @@
  * Portfolio: fills/s processed with positions updated in PostgreSQL and Redis.
  *
  *   SWC_NODE_PROJECT=tsconfig.base.json node -r @swc-node/register bench/portfolio.bench.ts \
- *     [--fills 100000] [--accounts 200] [--symbols 50] [--batch 5000] [--runs 2] [--quick]
+ *     [--fills 100000] [--accounts 200] [--symbols 50] [--batch 5000] [--runs 3] [--quick]
+ *     [--phases engine,kafka,e2e] [--concurrent 2] [--depth 2] [--per-fill] [--statement-only]
+ *     [--cpu-profile DIR]
  *   (or: npx nx run portfolio:bench)
  *
  * Needs the machine's PostgreSQL (db `test`) and Redis; starts its own dev broker.
  *
  * 1. Engine, PostgreSQL + Redis: fill batches handed straight to PortfolioEngine.applyOrderEvents
- *    (what the fill consumer calls per fetched batch): in-memory books, one PostgreSQL statement
- *    per batch (idempotency rows + position/account upserts via unnest), one Redis pipeline; the
- *    PositionUpdates (one per fill) are built and protobuf-encoded but not sent.
+ *    (what the fill consumer calls per fetched batch), `--concurrent` calls outstanding at once
+ *    (the consumer hands several partitions' batches over concurrently; the engine applies one
+ *    while the other is written): in-memory books, one PostgreSQL transaction per batch (COPY of
+ *    the idempotency rows, one statement for positions/accounts via unnest), one Redis pipeline;
+ *    the PositionUpdates (one per position changed in the batch, or one per fill
+ *    with --per-fill) are built and protobuf-encoded but not sent.
  * 1b. The same plus the Kafka produce of every PositionUpdate to the dev broker (background
  *    publisher, drained before the clock stops).
  *    fills/s = fills / wall time of all batches.
  * 2. End to end: the events are produced to an orders.events-shaped topic first (24 partitions),
  *    then PortfolioService starts (group join excluded); fills/s = fills / time from the first
- *    applied fill to the last, measured on portfolio_fills_applied_total.
+ *    batch handed to the engine to the last fill applied (portfolio_fills_applied_total).
  * Every fill's OrderAccepted travels too (about 1 per 2 fills), as on the real topic.
+ * --statement-only writes the idempotency rows in the one statement instead of COPY (comparison).
+ * Besides fills/s, each measurement reports this process's CPU time per fill (user + system,
+ * process.cpuUsage; PostgreSQL, Redis and the broker are other processes and not counted).
+ * --cpu-profile DIR writes a V8 CPU profile of each measurement (the engine ones: only the timed
+ * part; end to end: from the service's start).
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
-import { type orders, portfolio, Topics } from '@meridian/contracts';
+import { type orders, type portfolio, Topics } from '@meridian/contracts';
 import { startDevBroker } from '@meridian/kafka-dev-broker';
 import { MONEY_SCALE, parseFixed } from '@meridian/portfolio-domain';
 import {
@@ -38,6 +49,7 @@ import {
   PortfolioMetrics,
   PortfolioService,
   PositionUpdateHub,
+  positionUpdatesTopic,
 } from '@meridian/portfolio-feature-portfolio';
 import { createKafka, KafkaProducer, protobufCodec, topicOf } from '@meridian/shared-messaging';
 import { MetricsRegistry } from '@meridian/shared-observability';
@@ -57,7 +69,17 @@ const FILLS = arg('fills', quick ? 40_000 : 100_000);
 const ACCOUNTS = arg('accounts', 200);
 const SYMBOLS = arg('symbols', 50);
 const BATCH = arg('batch', 5000);
-const RUNS = arg('runs', quick ? 1 : 2);
+const RUNS = arg('runs', quick ? 1 : 3);
+const CONCURRENT = arg('concurrent', 2);
+const DEPTH = arg('depth', 2);
+const STATEMENT_ONLY = args.includes('--statement-only');
+const PER_FILL = args.includes('--per-fill');
+const phasesArg = args.indexOf('--phases');
+const profileArg = args.indexOf('--cpu-profile');
+const PROFILE_DIR = profileArg >= 0 ? args[profileArg + 1] : undefined;
+const PHASES = new Set(
+  (phasesArg >= 0 ? (args[phasesArg + 1] ?? '') : 'engine,kafka,e2e').split(','),
+);
 const PARTITIONS = 12;
 const silent = {
   debug: () => undefined,
@@ -65,6 +87,27 @@ const silent = {
   warn: () => undefined,
   error: () => undefined,
 };
+
+/** Starts the V8 profiler when --cpu-profile is given; the returned function writes the profile. */
+async function profile(name: string): Promise<() => Promise<void>> {
+  if (PROFILE_DIR === undefined) return () => Promise.resolve();
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return async () => {
+    const { profile: result } = await session.post('Profiler.stop');
+    mkdirSync(PROFILE_DIR, { recursive: true });
+    writeFileSync(join(PROFILE_DIR, `${name}.cpuprofile`), JSON.stringify(result));
+    session.disconnect();
+  };
+}
+
+/** CPU microseconds (user + system) of this process since `since`. */
+function cpuMicros(since: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(since);
+  return d.user + d.system;
+}
 
 function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -86,7 +129,11 @@ async function freshSchema(admin: Database, name: string): Promise<Database> {
   return db;
 }
 
+/** The codec the Kafka sink encodes with (the encode-only measurement uses it too). */
+const updatesCodec = positionUpdatesTopic().codec;
+
 async function main(): Promise<void> {
+  const loadAtStart = loadavg()[0];
   const script = portfolioWorkload({ accounts: ACCOUNTS, symbols: SYMBOLS, fills: FILLS });
   const fills = script.fills;
   console.log(
@@ -112,6 +159,11 @@ async function main(): Promise<void> {
     engineKafka: [],
     endToEnd: [],
   };
+  const cpu: { engine: number[]; engineKafka: number[]; endToEnd: number[] } = {
+    engine: [],
+    engineKafka: [],
+    endToEnd: [],
+  };
   const schemas: string[] = [];
   try {
     for (let run = 1; run <= RUNS; run++) {
@@ -120,6 +172,7 @@ async function main(): Promise<void> {
       await broker.createTopic({ name: updates, partitions: PARTITIONS, replicationFactor: 3 });
       const schema = `bench_portfolio_${process.pid}_${run}`;
       for (const withKafka of [false, true]) {
+        if (!PHASES.has(withKafka ? 'kafka' : 'engine')) continue;
         const name = withKafka ? `${schema}_k` : schema;
         schemas.push(name);
         const db = await freshSchema(admin, name);
@@ -128,12 +181,15 @@ async function main(): Promise<void> {
         const kafkaSink = new KafkaPositionUpdateSink(producer, updates);
         const encodeOnly = {
           publish: (batch: readonly portfolio.PositionUpdate[]): Promise<void> => {
-            for (const u of batch) portfolio.PositionUpdate.encode(u).finish();
+            for (const u of batch) updatesCodec.encode(u);
             return Promise.resolve();
           },
         };
         const engine = new PortfolioEngine({
-          repository: new PortfolioRepository(db),
+          repository: new PortfolioRepository(
+            // A bare Queryable: the repository writes the idempotency rows in the statement.
+            STATEMENT_ONLY ? { query: db.query.bind(db) } : db,
+          ),
           view: new PortfolioRedisView(redis, `bench:${name}`),
           sink: withKafka ? kafkaSink : encodeOnly,
           hub: new PositionUpdateHub(),
@@ -144,21 +200,42 @@ async function main(): Promise<void> {
           defaultStartingCash: parseFixed('1000000', MONEY_SCALE),
           defaultCurrency: 'USD',
           markThrottleMs: 250,
+          updateGranularity: PER_FILL ? 'fill' : 'position',
+          pipelineDepth: DEPTH,
         });
         await engine.start();
+        const batches: { value: orders.OrderEvent; partition: number; offset: string }[][] = [];
+        for (let i = 0; i < script.events.length; i += BATCH)
+          batches.push(
+            script.events
+              .slice(i, i + BATCH)
+              .map((value, k) => ({ value, partition: 0, offset: String(i + k) })),
+          );
+        const stopProfile = await profile(`${withKafka ? 'engine-kafka' : 'engine'}-${run}`);
+        const cpuStart = process.cpuUsage();
         const started = performance.now();
-        for (let i = 0; i < script.events.length; i += BATCH) {
-          const batch = script.events
-            .slice(i, i + BATCH)
-            .map((value, k) => ({ value, partition: 0, offset: String(i + k) }));
-          await engine.applyOrderEvents(batch);
-        }
+        let next = 0;
+        const caller = async (): Promise<void> => {
+          while (next < batches.length) {
+            const batch = batches[next++];
+            if (batch === undefined) continue;
+            const outcome = await engine.applyOrderEvents(batch);
+            if (outcome.rejected.length > 0)
+              throw new Error(
+                `${outcome.rejected.length} records rejected, e.g. ${String(outcome.rejected[0]?.error)}`,
+              );
+          }
+        };
+        await Promise.all(Array.from({ length: CONCURRENT }, caller));
         await engine.flushUpdates();
         const seconds = (performance.now() - started) / 1000;
+        const perFill = cpuMicros(cpuStart) / fills;
+        await stopProfile();
         const rate = Math.round(fills / seconds);
         (withKafka ? results.engineKafka : results.engine).push(rate);
+        (withKafka ? cpu.engineKafka : cpu.engine).push(Math.round(perFill * 10) / 10);
         console.log(
-          `  run ${run} engine + PostgreSQL + Redis${withKafka ? ' + Kafka publish' : ''} (batches of ${BATCH} events): ${rate} fills/s (${seconds.toFixed(2)} s)`,
+          `  run ${run} engine + PostgreSQL + Redis${withKafka ? ' + Kafka publish' : ''} (batches of ${BATCH} events, ${CONCURRENT} at once): ${rate} fills/s (${seconds.toFixed(2)} s), ${perFill.toFixed(1)} CPU-µs/fill`,
         );
         await engine.close();
         await producer.close();
@@ -166,6 +243,7 @@ async function main(): Promise<void> {
       }
 
       // 2. End to end through the fill consumer.
+      if (!PHASES.has('e2e')) continue;
       const events = `bench.portfolio.events.${run}`;
       const updates2 = `bench.portfolio.updates2.${run}`;
       // 24 partitions: the dev broker (librdkafka mock) drops the oldest records of a partition
@@ -214,6 +292,8 @@ async function main(): Promise<void> {
         defaultStartingCash: parseFixed('1000000', MONEY_SCALE),
         defaultCurrency: 'USD',
         markThrottleMs: 250,
+        updateGranularity: PER_FILL ? 'fill' : 'position',
+        pipelineDepth: DEPTH,
         metrics: registry,
         logger: silent,
         maxBytesPerPartition: 4 * 1024 * 1024,
@@ -221,20 +301,35 @@ async function main(): Promise<void> {
       });
       const counter = service.metrics.fillsApplied;
       const value = async (): Promise<number> => (await counter.get()).values[0]?.value ?? 0;
-      await service.start();
+      // The clock starts when the consumer hands the engine its first batch. (Not at the first
+      // applied fill: with batches pipelined and merged, much of the work can be done by then.)
       let first = 0;
+      let cpuFirst = process.cpuUsage();
+      const engine = service.engine;
+      const apply = engine.applyOrderEvents.bind(engine);
+      engine.applyOrderEvents = (records) => {
+        if (first === 0) {
+          first = performance.now();
+          cpuFirst = process.cpuUsage();
+        }
+        return apply(records);
+      };
+      const stopProfile = await profile(`end-to-end-${run}`);
+      await service.start();
       const deadline = Date.now() + 600_000;
       for (;;) {
         const v = await value();
-        if (v > 0 && first === 0) first = performance.now();
         if (v >= fills) break;
         if (Date.now() > deadline) throw new Error(`only ${v} of ${fills} fills applied in 10 min`);
         await new Promise((r) => setTimeout(r, 5));
       }
       const e2eSeconds = (performance.now() - first) / 1000;
+      const e2eCpu = cpuMicros(cpuFirst) / fills;
+      await stopProfile();
       results.endToEnd.push(Math.round(fills / e2eSeconds));
+      cpu.endToEnd.push(Math.round(e2eCpu * 10) / 10);
       console.log(
-        `  run ${run} end to end (Kafka → PostgreSQL + Redis + updates): ${Math.round(fills / e2eSeconds)} fills/s (${e2eSeconds.toFixed(2)} s)`,
+        `  run ${run} end to end (Kafka → PostgreSQL + Redis + updates): ${Math.round(fills / e2eSeconds)} fills/s (${e2eSeconds.toFixed(2)} s), ${e2eCpu.toFixed(1)} CPU-µs/fill`,
       );
       await service.stop();
       await db2.close();
@@ -252,12 +347,15 @@ async function main(): Promise<void> {
     at: new Date().toISOString(),
     node: process.version,
     cpus: cpus().map((c) => c.model.split(' ').slice(0, 2).join(' ')),
+    loadAverage1mAtStart: loadAtStart,
     loadAverage1m: loadavg()[0],
     fills,
     events: script.events.length,
     accounts: ACCOUNTS,
     symbols: SYMBOLS,
     engineBatchEvents: BATCH,
+    engineConcurrentBatches: CONCURRENT,
+    updateGranularity: PER_FILL ? 'fill' : 'position',
     runs: RUNS,
     target: 50_000,
     engineFillsPerSec: { median: median(results.engine), runs: results.engine },
@@ -266,9 +364,14 @@ async function main(): Promise<void> {
       runs: results.engineKafka,
     },
     endToEndFillsPerSec: { median: median(results.endToEnd), runs: results.endToEnd },
+    cpuMicrosPerFill: {
+      engine: { median: median(cpu.engine), runs: cpu.engine },
+      engineWithKafkaPublish: { median: median(cpu.engineKafka), runs: cpu.engineKafka },
+      endToEnd: { median: median(cpu.endToEnd), runs: cpu.endToEnd },
+    },
   };
   console.log(JSON.stringify(report, null, 2));
-  if (!quick)
+  if (!quick && PHASES.size === 3)
     writeFileSync(
       join(__dirname, 'results', 'portfolio.json'),
       `${JSON.stringify(report, null, 2)}\n`,

@@ -56,6 +56,8 @@ async function main(): Promise<void> {
     defaultStartingCash: parseFixed(config.defaultStartingCash, MONEY_SCALE),
     defaultCurrency: config.currency,
     markThrottleMs: config.markThrottleMs,
+    updateGranularity: config.updateGranularity,
+    pipelineDepth: config.pipelineDepth,
     metrics,
     logger,
     grpc: { host: config.grpc.host, port: config.grpc.port, graceMs: config.grpc.graceMs },

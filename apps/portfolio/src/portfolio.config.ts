@@ -8,6 +8,7 @@ import {
   kafkaConfig,
   loadConfig,
   observabilityConfig,
+  oneOf,
   port,
   positiveInt,
   postgresConfig,
@@ -104,6 +105,16 @@ export const portfolioConfigSchema = {
   takerFeeBps: bps('PORTFOLIO_FEE_TAKER_BPS')
     .default('0')
     .describe('Fee of a taker (or unspecified) fill in basis points of its notional.'),
+  updateGranularity: oneOf('PORTFOLIO_UPDATE_GRANULARITY', ['position', 'fill'])
+    .default('position')
+    .describe(
+      'PositionUpdates per fill batch: one per position changed, as of its last fill (ADR 0015), or one per fill.',
+    ),
+  pipelineDepth: positiveInt('PORTFOLIO_PIPELINE_DEPTH')
+    .default('2')
+    .describe(
+      'Fill batches in flight: the next is applied in memory while earlier ones are written and published.',
+    ),
   maxBatchBytes: positiveInt('PORTFOLIO_MAX_BATCH_BYTES')
     .default('1048576')
     .describe(

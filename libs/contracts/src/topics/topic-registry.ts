@@ -185,7 +185,8 @@ export const Topics = {
   }),
   portfolioUpdates: defineTopic({
     name: 'portfolio.updates.v1',
-    description: 'Position changes, versioned per account.',
+    description:
+      'Position changes, versioned per account: per fill batch each changed position once, as of its last fill; after a restart a redelivered fill re-publishes its position under the version it had (ADR 0015).',
     key: 'account',
     partitions: 12,
     cleanupPolicy: 'delete',

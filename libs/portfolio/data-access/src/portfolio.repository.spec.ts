@@ -129,6 +129,43 @@ describe('PortfolioRepository (PostgreSQL)', () => {
     expect(b.positions).toEqual([]);
     expect(await repo.account('nope')).toBeNull();
   });
+
+  it('writes idempotency rows with any characters (COPY on a pool, one statement in a transaction), and position versions', async () => {
+    const odd = 'x\t\\y\nz\r"{,}';
+    await repo.writeBatch({
+      executions: [{ executionId: odd, accountId: 'C\tC', symbol: 'S\\1', sequence: 1n }],
+      positions: [position('C\tC', 'S\\1')],
+      positionVersions: [1n],
+      accounts: [account('C\tC', 1n)],
+      openedOrders: [],
+      closedOrderIds: [],
+    });
+    await stores.pg.db.withTransaction((tx) =>
+      new PortfolioRepository(tx).writeBatch({
+        executions: [{ executionId: `${odd}2`, accountId: 'C\tC', symbol: 'S\\1', sequence: 2n }],
+        positions: [position('C\tC', 'S\\1', { lastSequence: 8n })],
+        positionVersions: [2n],
+        accounts: [account('C\tC', 2n)],
+        openedOrders: [],
+        closedOrderIds: [],
+      }),
+    );
+    expect(await repo.appliedAmong([odd, `${odd}2`, 'x'])).toEqual(new Set([odd, `${odd}2`]));
+    const c = await repo.loadAccounts(['C\tC']);
+    expect(c.positions.map((p) => [p.symbol, p.lastSequence])).toEqual([['S\\1', 8n]]);
+    expect(c.positionVersions).toEqual([2n]);
+    // A repeated id through COPY is refused like through the statement.
+    await expect(
+      repo.writeBatch({
+        executions: [{ executionId: odd, accountId: 'C\tC', symbol: 'S\\1', sequence: 3n }],
+        positions: [],
+        accounts: [account('C\tC', 3n)],
+        openedOrders: [],
+        closedOrderIds: [],
+      }),
+    ).rejects.toBeInstanceOf(ConcurrentPortfolioWriteError);
+    expect((await repo.account('C\tC'))?.version).toBe(2n);
+  });
 });
 
 describe('LedgerReader', () => {

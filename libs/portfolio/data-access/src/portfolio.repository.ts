@@ -7,7 +7,15 @@ import {
   PRICE_SCALE,
   QTY_SCALE,
 } from '@meridian/portfolio-domain';
-import { type Queryable, sqlStateOf } from '@meridian/shared-persistence';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import {
+  type Connection,
+  type Database,
+  type Queryable,
+  sqlStateOf,
+} from '@meridian/shared-persistence';
+import { from as copyFrom } from 'pg-copy-streams';
 import { z } from 'zod';
 import { ConcurrentPortfolioWriteError } from './portfolio-data.error';
 
@@ -34,6 +42,11 @@ export interface OpenOrder {
 export interface PortfolioWriteBatch {
   readonly executions: readonly AppliedExecution[];
   readonly positions: readonly PositionState[];
+  /**
+   * The PositionUpdate version of each entry of `positions` (same index): the account version at
+   * which it last changed. Absent: 0 (a stored version never moves back).
+   */
+  readonly positionVersions?: readonly bigint[];
   readonly accounts: readonly AccountRecord[];
   readonly openedOrders: readonly OpenOrder[];
   readonly closedOrderIds: readonly string[];
@@ -50,7 +63,15 @@ const positionRow = z.object({
   last_sequence: z.string(),
   fill_count: z.string(),
   updated_at_unix_nanos: z.string(),
+  version: z.string(),
 });
+
+/** Stored positions with the version each last changed at (same index). */
+export interface StoredPortfolio {
+  readonly accounts: AccountRecord[];
+  readonly positions: PositionState[];
+  readonly positionVersions: bigint[];
+}
 
 const accountRow = z.object({
   account_id: z.string(),
@@ -71,7 +92,8 @@ const openOrderRow = z.object({
 });
 
 const POSITION_COLUMNS = `account_id, symbol, quantity::text, cost_basis::text, realized_pnl::text,
-  fees::text, mark_price::text, last_sequence::text, fill_count::text, updated_at_unix_nanos::text`;
+  fees::text, mark_price::text, last_sequence::text, fill_count::text, updated_at_unix_nanos::text,
+  version::text`;
 const ACCOUNT_COLUMNS = `account_id, currency, starting_cash::text, version::text,
   high_water_mark::text, day_open_equity::text, day_start_unix_nanos::text,
   updated_at_unix_nanos::text`;
@@ -91,6 +113,17 @@ function toPosition(r: z.infer<typeof positionRow>): PositionState {
   };
 }
 
+function toStored(
+  accounts: readonly z.infer<typeof accountRow>[],
+  positions: readonly z.infer<typeof positionRow>[],
+): StoredPortfolio {
+  return {
+    accounts: accounts.map(toAccount),
+    positions: positions.map(toPosition),
+    positionVersions: positions.map((r) => BigInt(r.version)),
+  };
+}
+
 function toAccount(r: z.infer<typeof accountRow>): AccountRecord {
   return {
     accountId: r.account_id,
@@ -106,34 +139,74 @@ function toAccount(r: z.infer<typeof accountRow>): AccountRecord {
 
 const money = (v: bigint): string => formatFixed(v, MONEY_SCALE);
 
+const COPY_SPECIAL = /[\\\t\n\r]/;
+/** A value in COPY's text format: backslash, tab, newline and carriage return escaped. */
+function copyText(v: string): string {
+  if (!COPY_SPECIAL.test(v)) return v;
+  return v
+    .replaceAll('\\', '\\\\')
+    .replaceAll('\t', '\\t')
+    .replaceAll('\n', '\\n')
+    .replaceAll('\r', '\\r');
+}
+
+/** The idempotency rows through COPY: at 5-20k rows about 30 % faster than unnest (ADR 0015). */
+async function copyExecutions(
+  connection: Connection,
+  executions: readonly AppliedExecution[],
+): Promise<void> {
+  let text = '';
+  for (const e of executions)
+    text += `${copyText(e.executionId)}\t${copyText(e.accountId)}\t${copyText(e.symbol)}\t${e.sequence}\n`;
+  const stream = connection.client.query(
+    copyFrom(
+      'COPY portfolio_applied_executions (execution_id, account_id, symbol, sequence) FROM STDIN',
+    ),
+  );
+  await pipeline(Readable.from([Buffer.from(text)]), stream);
+}
+
+function isDatabase(db: Queryable): db is Database {
+  return typeof (db as Partial<Database>).withConnection === 'function';
+}
+
+/** The SQLSTATE of a mapped query error or of a raw one (COPY streams report those). */
+function stateOf(error: unknown): string | undefined {
+  const mapped = sqlStateOf(error);
+  if (mapped !== undefined) return mapped;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
 /**
  * One statement, so one round trip and atomic without BEGIN/COMMIT: data-modifying CTEs write the
- * idempotency rows, positions, accounts and open orders; the final SELECT divides by zero (and so
- * aborts the whole statement) unless every execution id was new and every account row moved
- * forward, i.e. no other writer got there first.
+ * idempotency rows, positions, accounts and open orders. The idempotency rows are a plain INSERT
+ * (no ON CONFLICT: cheaper than speculative insertion), so an execution id applied by another
+ * writer aborts the statement with 23505; the final SELECT divides by zero (and so aborts it too)
+ * unless every account row moved forward, i.e. no other writer got there first.
  */
 const WRITE_BATCH_SQL = `
 WITH exec AS (
   INSERT INTO portfolio_applied_executions (execution_id, account_id, symbol, sequence)
   SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
-  ON CONFLICT (execution_id) DO NOTHING
-  RETURNING 1
 ), pos_in (account_id, symbol, quantity, cost_basis, realized_pnl, fees, mark_price, last_sequence,
-           fill_count, updated_at_unix_nanos) AS (
+           fill_count, updated_at_unix_nanos, version) AS (
   SELECT * FROM unnest($5::text[], $6::text[], $7::numeric[], $8::numeric[], $9::numeric[],
-                       $10::numeric[], $11::numeric[], $12::bigint[], $13::bigint[], $14::bigint[])
+                       $10::numeric[], $11::numeric[], $12::bigint[], $13::bigint[], $14::bigint[],
+                       $28::bigint[])
 ), pos_upd AS (
   UPDATE portfolio_positions p SET
     quantity = i.quantity, cost_basis = i.cost_basis, realized_pnl = i.realized_pnl, fees = i.fees,
     mark_price = i.mark_price, last_sequence = i.last_sequence, fill_count = i.fill_count,
-    updated_at_unix_nanos = i.updated_at_unix_nanos
+    updated_at_unix_nanos = i.updated_at_unix_nanos, version = GREATEST(p.version, i.version)
   FROM pos_in i WHERE p.account_id = i.account_id AND p.symbol = i.symbol
   RETURNING p.account_id, p.symbol
 ), pos AS (
   -- Positions new to the table (an UPDATE found no row). Plain UPDATE + INSERT is cheaper than
   -- INSERT ... ON CONFLICT DO UPDATE's speculative insertion when nearly every row exists.
   INSERT INTO portfolio_positions (account_id, symbol, quantity, cost_basis, realized_pnl, fees,
-                                   mark_price, last_sequence, fill_count, updated_at_unix_nanos)
+                                   mark_price, last_sequence, fill_count, updated_at_unix_nanos,
+                                   version)
   SELECT i.* FROM pos_in i
    WHERE NOT EXISTS (SELECT 1 FROM pos_upd u WHERE u.account_id = i.account_id AND u.symbol = i.symbol)
   RETURNING 1
@@ -157,8 +230,7 @@ WITH exec AS (
 ), closed AS (
   DELETE FROM portfolio_open_orders WHERE order_id = ANY($27::text[]) RETURNING 1
 )
-SELECT 1 / (CASE WHEN (SELECT count(*) FROM exec) = $28::bigint
-                  AND (SELECT count(*) FROM acc) = $29::bigint THEN 1 ELSE 0 END) AS ok,
+SELECT 1 / (CASE WHEN (SELECT count(*) FROM acc) = $29::bigint THEN 1 ELSE 0 END) AS ok,
        (SELECT count(*) FROM pos) + (SELECT count(*) FROM pos_upd) AS positions`;
 
 /** The portfolio's own tables (positions, accounts, applied executions, open-order sides). */
@@ -166,11 +238,37 @@ export class PortfolioRepository {
   constructor(private readonly db: Queryable) {}
 
   /**
-   * Writes one batch atomically in one round trip. Throws ConcurrentPortfolioWriteError (and
-   * writes nothing) when an execution id was already applied or an account row is ahead of the
-   * batch: the caller reloads those accounts and retries.
+   * Writes one batch atomically. Throws ConcurrentPortfolioWriteError (and writes nothing) when
+   * an execution id was already applied or an account row is ahead of the batch: the caller
+   * reloads those accounts and retries. On a pool the idempotency rows go through COPY in a
+   * transaction with the statement for the rest; on a transaction or a connection, one
+   * statement does it all.
    */
   async writeBatch(batch: PortfolioWriteBatch): Promise<void> {
+    const db = this.db;
+    if (batch.executions.length === 0 || !isDatabase(db)) return this.writeStatement(batch);
+    const failure = await db.withConnection(async (connection) => {
+      await connection.query('BEGIN');
+      try {
+        await copyExecutions(connection, batch.executions);
+        await new PortfolioRepository(connection).writeStatement({ ...batch, executions: [] });
+        await connection.query('COMMIT');
+        return undefined;
+      } catch (error) {
+        // Rolled back here (not by discarding the connection): a conflict is a normal outcome.
+        await connection.query('ROLLBACK');
+        return { error };
+      }
+    });
+    if (failure === undefined) return;
+    if (failure.error instanceof ConcurrentPortfolioWriteError) throw failure.error;
+    if (stateOf(failure.error) === '23505')
+      throw new ConcurrentPortfolioWriteError(batch.executions.length, batch.accounts.length);
+    throw failure.error;
+  }
+
+  /** The whole batch in one statement (one round trip, atomic without BEGIN/COMMIT). */
+  private async writeStatement(batch: PortfolioWriteBatch): Promise<void> {
     const e = batch.executions;
     const p = batch.positions;
     const a = batch.accounts;
@@ -203,14 +301,14 @@ export class PortfolioRepository {
       o.map((x) => x.symbol),
       o.map((x) => x.side),
       [...batch.closedOrderIds],
-      e.length,
+      p.map((_, i) => (batch.positionVersions?.[i] ?? 0n).toString()),
       a.length,
     ];
     try {
       await this.db.query(WRITE_BATCH_SQL, params);
     } catch (error) {
       // 22012: the guard; 23505: another writer inserted one of our new positions first.
-      const state = sqlStateOf(error);
+      const state = stateOf(error);
       if (state === '22012' || state === '23505')
         throw new ConcurrentPortfolioWriteError(e.length, a.length);
       throw error;
@@ -229,7 +327,7 @@ export class PortfolioRepository {
   }
 
   /** Every account with its positions (service start). */
-  async loadAll(): Promise<{ accounts: AccountRecord[]; positions: PositionState[] }> {
+  async loadAll(): Promise<StoredPortfolio> {
     const accounts = await this.db.query(
       `SELECT ${ACCOUNT_COLUMNS} FROM portfolio_accounts ORDER BY account_id`,
       [],
@@ -240,13 +338,11 @@ export class PortfolioRepository {
       [],
       { rowSchema: positionRow },
     );
-    return { accounts: accounts.rows.map(toAccount), positions: positions.rows.map(toPosition) };
+    return toStored(accounts.rows, positions.rows);
   }
 
   /** The given accounts with their positions (reload after a failed batch). */
-  async loadAccounts(
-    accountIds: readonly string[],
-  ): Promise<{ accounts: AccountRecord[]; positions: PositionState[] }> {
+  async loadAccounts(accountIds: readonly string[]): Promise<StoredPortfolio> {
     const accounts = await this.db.query(
       `SELECT ${ACCOUNT_COLUMNS} FROM portfolio_accounts WHERE account_id = ANY($1::text[])`,
       [accountIds],
@@ -257,7 +353,7 @@ export class PortfolioRepository {
       [accountIds],
       { rowSchema: positionRow },
     );
-    return { accounts: accounts.rows.map(toAccount), positions: positions.rows.map(toPosition) };
+    return toStored(accounts.rows, positions.rows);
   }
 
   async account(accountId: string): Promise<AccountRecord | null> {

@@ -14,7 +14,7 @@ import {
 } from '@meridian/portfolio-data-access/testing';
 import { MetricsRegistry } from '@meridian/shared-observability';
 import { metricSample } from '@meridian/shared-testing';
-import type { BatchRecord } from './kafka-batch.consumer';
+import type { BatchOutcome, BatchRecord } from './kafka-batch.consumer';
 import { OrderSideUnknownError, TickInvalidError } from './portfolio.error';
 import { PortfolioEngine } from './portfolio.engine';
 import { PortfolioMetrics } from './portfolio.metrics';
@@ -45,7 +45,11 @@ describe('PortfolioEngine (PostgreSQL + Redis, no broker)', () => {
   let sink: ListUpdateSink;
   let clockMs: number;
 
-  function engine(markThrottleMs = 0): PortfolioEngine {
+  // Most cases check per-fill versioning; the default granularity ('position') has its own.
+  function engine(
+    markThrottleMs = 0,
+    more: Partial<ConstructorParameters<typeof PortfolioEngine>[0]> = {},
+  ): PortfolioEngine {
     return new PortfolioEngine({
       repository: new PortfolioRepository(stores.pg.db),
       view: new PortfolioRedisView(stores.redis, stores.redisPrefix),
@@ -59,6 +63,8 @@ describe('PortfolioEngine (PostgreSQL + Redis, no broker)', () => {
       defaultStartingCash: parseFixed('100000', MONEY_SCALE),
       defaultCurrency: 'USD',
       markThrottleMs,
+      updateGranularity: 'fill',
+      ...more,
     });
   }
 
@@ -153,12 +159,19 @@ describe('PortfolioEngine (PostgreSQL + Redis, no broker)', () => {
     await first.start();
     await first.applyOrderEvents(records(buy));
     await first.applyOrderEvents(records(buy));
+    await first.flushUpdates();
+    expect(sink.updates).toHaveLength(2);
     const restarted = engine();
     await restarted.start();
     await restarted.applyOrderEvents(records(buy));
-    await first.flushUpdates();
     await restarted.flushUpdates();
-    expect(sink.updates).toHaveLength(2);
+    // After a restart the replayed position is published once more, under the version it
+    // already had (ADR 0015): consumers drop it as seen, unless it was lost in a crash.
+    expect(sink.updates.map((u) => [u.version, u.position?.quantity?.value])).toEqual([
+      [1n, '4'],
+      [2n, '10'],
+      [2n, '10'],
+    ]);
     expect(metricSample(await registry.metricsText(), 'portfolio_fills_duplicate_total')).toBe(4);
     expect(restarted.account('A').version).toBe(2n);
     expect(restarted.positions('A').map((p) => p.quantity?.value)).toEqual(['10']);
@@ -283,6 +296,168 @@ describe('PortfolioEngine (PostgreSQL + Redis, no broker)', () => {
     // Reloaded at version 5, then applied on top: versions 6 and 7.
     expect(sink.updates.map((u) => u.version)).toEqual([6n, 7n]);
     expect(e.positions('A').map((p) => p.quantity?.value)).toEqual(['10']);
+  });
+
+  it('publishes one update per position changed in a batch: the one of its last fill (default)', async () => {
+    const e = engine(0, { updateGranularity: 'position' });
+    await e.start();
+    const other = [
+      acceptedEvent({
+        orderId: 'o2',
+        accountId: 'A',
+        symbol: 'BBB',
+        side: 'sell',
+        quantity: '5',
+        sequence: 1n,
+      }),
+      fillEvent({
+        orderId: 'o2',
+        accountId: 'A',
+        symbol: 'BBB',
+        executionId: 'z1',
+        quantity: '5',
+        price: '20',
+        sequence: 2n,
+        final: true,
+      }),
+    ];
+    // A/AAA x1, A/BBB z1, A/AAA x2: versions 1, 2, 3.
+    const [accepted, x1, x2] = buy;
+    const [accepted2, z1] = other;
+    const batch = [accepted, accepted2, x1, z1, x2].flatMap((ev) => (ev === undefined ? [] : [ev]));
+    await e.applyOrderEvents(records(batch));
+    await e.flushUpdates();
+    expect(
+      sink.updates.map((u) => [
+        u.version,
+        u.executionId,
+        u.position?.symbol,
+        u.position?.quantity?.value,
+        u.account?.version,
+      ]),
+    ).toEqual([
+      [2n, 'z1', 'BBB', '-5', 2n],
+      [3n, 'x2', 'AAA', '10', 3n],
+    ]);
+    // The account figures are those right after that fill: BBB's update has AAA at 4 @ 100.
+    expect(sink.updates[0]?.account?.grossExposure?.value).toBe('500');
+    expect(sink.updates[1]?.account?.grossExposure?.value).toBe('1160');
+    expect(e.account('A').version).toBe(3n);
+  });
+
+  it('publishes the updates of a batch lost between its commit and its publish after a restart', async () => {
+    let crash = true;
+    const crashing = engine(0, {
+      updateGranularity: 'position',
+      afterCommitHook: () => {
+        if (crash) throw new Error('crash between commit and publish (test)');
+      },
+    });
+    await crashing.start();
+    // The consumer does not commit the offset of a batch that failed: it is delivered again.
+    await expect(crashing.applyOrderEvents(records(buy))).rejects.toThrow('crash between');
+    await crashing.flushUpdates();
+    expect(sink.updates).toEqual([]);
+    crash = false;
+    const restarted = engine(0, { updateGranularity: 'position' });
+    await restarted.start();
+    const outcome = await restarted.applyOrderEvents(records(buy));
+    await restarted.flushUpdates();
+    expect(outcome.rejected).toEqual([]);
+    expect(sink.updates.map((u) => [u.version, u.position?.quantity?.value])).toEqual([[2n, '10']]);
+    expect(sink.updates[0]?.account).toMatchObject({ version: 2n, equity: { value: '99998.94' } });
+    // Applied once: the redelivery changed nothing.
+    expect(restarted.account('A').version).toBe(2n);
+    const stored = await new PortfolioRepository(stores.pg.db).loadAll();
+    expect(stored.positions.map((p) => p.fillCount)).toEqual([2n]);
+    expect(stored.positionVersions).toEqual([2n]);
+    expect(metricSample(await registry.metricsText(), 'portfolio_fills_duplicate_total')).toBe(2);
+  });
+
+  it('fills an order accepted in the batch before while that one is still being written', async () => {
+    const e = engine();
+    await e.start();
+    const [first, second] = await Promise.all([
+      e.applyOrderEvents(records(buy.slice(0, 2))),
+      // Handed in once the first is applied in memory: pipelined, not merged.
+      new Promise<BatchOutcome>((resolve, reject) =>
+        setImmediate(() => {
+          e.applyOrderEvents(records(buy.slice(2))).then(resolve, reject);
+        }),
+      ),
+    ]);
+    expect([first.rejected, second.rejected]).toEqual([[], []]);
+    await e.flushUpdates();
+    expect(sink.updates.map((u) => [u.version, u.executionId])).toEqual([
+      [1n, 'x1'],
+      [2n, 'x2'],
+    ]);
+    expect(metricSample(await registry.metricsText(), 'portfolio_fill_apply_seconds_count')).toBe(
+      2,
+    );
+    expect(await new PortfolioRepository(stores.pg.db).openOrders()).toEqual([]);
+  });
+
+  it('applies a batch while the one before is written; a failed write re-applies both in order', async () => {
+    const e = engine();
+    await e.start();
+    // Another writer got the account to version 5 first: the first batch's write is refused,
+    // the second was applied on top of it in memory and is not written either.
+    await new PortfolioRepository(stores.pg.db).writeBatch({
+      executions: [],
+      positions: [],
+      accounts: [
+        {
+          ...AccountBook.open('A', 'USD', parseFixed('100000', MONEY_SCALE), NOW).record(),
+          version: 5n,
+        },
+      ],
+      openedOrders: [],
+      closedOrderIds: [],
+    });
+    const sell = [
+      acceptedEvent({
+        orderId: 'o3',
+        accountId: 'A',
+        symbol: 'AAA',
+        side: 'sell',
+        quantity: '3',
+        sequence: 4n,
+      }),
+      fillEvent({
+        orderId: 'o3',
+        accountId: 'A',
+        symbol: 'AAA',
+        executionId: 'x3',
+        quantity: '3',
+        price: '120',
+        sequence: 5n,
+        final: true,
+      }),
+    ];
+    const first = e.applyOrderEvents(records(buy));
+    // Handed in once the first is applied in memory: applied while the first is being written.
+    const second = new Promise<BatchOutcome>((resolve, reject) =>
+      setImmediate(() => {
+        e.applyOrderEvents(records(sell)).then(resolve, reject);
+      }),
+    );
+    expect(await first).toEqual({ rejected: [] });
+    expect(await second).toEqual({ rejected: [] });
+    await e.flushUpdates();
+    expect(sink.updates.map((u) => [u.version, u.executionId])).toEqual([
+      [6n, 'x1'],
+      [7n, 'x2'],
+      [8n, 'x3'],
+    ]);
+    const stored = await new PortfolioRepository(stores.pg.db).loadAll();
+    expect(stored.positions.map((p) => [p.quantity, p.fillCount])).toEqual([[700_000_000n, 3n]]);
+    expect(stored.accounts[0]?.version).toBe(8n);
+    expect(e.positions('A').map((p) => p.quantity?.value)).toEqual(['7']);
+    // Two failed batches (the second never reached PostgreSQL), then both again in one.
+    expect(metricSample(await registry.metricsText(), 'portfolio_fill_apply_seconds_count')).toBe(
+      3,
+    );
   });
 
   it('marks positions from ticks (last price, else mid) and throttles per account and symbol', async () => {

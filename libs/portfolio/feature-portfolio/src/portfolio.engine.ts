@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type marketdata, type orders, portfolio } from '@meridian/contracts';
 import {
   type AccountBook,
+  type AccountValuation,
   type Clock,
   type ExecutionDeduper,
   type FeeSchedule,
@@ -18,6 +19,8 @@ import {
   type OpenOrder,
   type PortfolioRedisView,
   type PortfolioRepository,
+  type PortfolioWriteBatch,
+  type StoredPortfolio,
 } from '@meridian/portfolio-data-access';
 import type { BatchOutcome, BatchRecord } from './kafka-batch.consumer';
 import { markPriceOf, parseOrderEvent } from './order-event.parser';
@@ -51,10 +54,20 @@ export interface PortfolioEngineOptions {
   /** At most one mark-driven update per account and symbol per this many ms; 0 = every tick. */
   readonly markThrottleMs: number;
   /**
-   * Updates are published in the background, in order, overlapping the next batch; above this
-   * many unpublished updates a batch waits for the publisher (back-pressure). Default 50,000.
+   * 'position' (default): one PositionUpdate per (account, symbol) a fill batch changed, the one
+   * its last fill in the batch would have had (ADR 0015). 'fill': one per fill.
    */
-  readonly maxUnpublished?: number;
+  readonly updateGranularity?: 'position' | 'fill';
+  /**
+   * Fill batches in flight at once: a batch is applied in memory while the ones before it are
+   * still being written to PostgreSQL and Redis and published. Default 2; 1 = strictly one.
+   */
+  readonly pipelineDepth?: number;
+  /**
+   * Called after a fill batch's PostgreSQL commit, before its hot view write and its publish;
+   * a throw fails the batch there (tests inject a crash between commit and publish with it).
+   */
+  readonly afterCommitHook?: () => void;
 }
 
 /** Idempotency within the live service: what the database said plus what this batch applied. */
@@ -75,20 +88,73 @@ class BatchDeduper implements ExecutionDeduper {
 
 const key = (accountId: string, symbol: string): string => `${accountId}\u0000${symbol}`;
 
+interface WaitingFills {
+  readonly records: readonly BatchRecord<orders.OrderEvent>[];
+  readonly resolve: (outcome: BatchOutcome) => void;
+  readonly reject: (error: unknown) => void;
+  /** Already retried after a concurrent write: the next failure goes to the consumer. */
+  readonly retried: boolean;
+  /** Hand-in order: batches applied again after a failure keep it. */
+  readonly seq: number;
+}
+
+/** A fill batch applied in memory, waiting for (or in) its write, hot view update and publish. */
+interface FillJob {
+  readonly waiting: readonly WaitingFills[];
+  readonly epoch: number;
+  readonly touched: ReadonlySet<string>;
+  readonly write: PortfolioWriteBatch | undefined;
+  /** Positions for the hot view (changed, or re-published after a redelivery). */
+  readonly hot: readonly PositionState[];
+  readonly updates: readonly portfolio.PositionUpdate[];
+  /** The positions whose current state `updates` publish. */
+  readonly publishes: readonly string[];
+  readonly outcome: BatchOutcome;
+  readonly closed: readonly string[];
+  readonly applied: number;
+  readonly duplicates: number;
+  readonly stopTimer: () => void;
+}
+
+/** The batch's write did not happen because an earlier batch's write failed (retried). */
+class EarlierBatchFailedError extends Error {
+  constructor() {
+    super('an earlier fill batch failed to commit; this one was applied on top of it');
+  }
+}
+
 /**
  * The portfolio service's state machine: per-account books in memory (loaded from PostgreSQL at
  * start), fills and marks applied in batches, each batch persisted with one PostgreSQL statement
  * (idempotency rows included), then mirrored to the Redis hot view and published as
- * PositionUpdates. Fill and mark batches run one at a time (a promise chain), so the in-memory
- * state only ever moves in one order; a batch whose write fails reloads the accounts it touched.
+ * PositionUpdates; a fill batch resolves (and its consumer commits the offset) only once its
+ * updates are published. In-memory application is serial (a promise chain), so the state only
+ * ever moves in one order; writes are serial in the same order. Up to `pipelineDepth` fill
+ * batches are in flight: the next one is applied in memory while earlier ones are written. A
+ * write that fails fails every later batch not yet written; their accounts are reloaded from
+ * PostgreSQL before anything else is applied.
  */
 export class PortfolioEngine {
   private readonly book: PortfolioBook;
   private readonly deduper = new BatchDeduper();
   private readonly openOrders = new Map<string, OpenOrder>();
   private chain: Promise<unknown> = Promise.resolve();
+  /** PostgreSQL writes, one at a time, in the order the batches were applied. */
+  private writes: Promise<unknown> = Promise.resolve();
+  /** Fill jobs applied in memory and not yet written (oldest first). */
+  private readonly unwritten: FillJob[] = [];
+  /** Fill jobs applied and not yet resolved (written, mirrored and published). */
+  private inFlight = 0;
+  /** Bumped by a failed write: jobs of an older epoch are not written. */
+  private epoch = 0;
+  /** Accounts to reload from PostgreSQL before the next batch is applied. */
+  private readonly reloadPending = new Set<string>();
   /** Committed updates not yet on Kafka, oldest first (the background publisher drains them). */
   private unpublished: portfolio.PositionUpdate[] = [];
+  /** Updates handed to the publisher so far, and published so far (job resolution waits on it). */
+  private enqueuedCount = 0;
+  private publishedCount = 0;
+  private readonly publishWaiters: { readonly upTo: number; readonly resolve: () => void }[] = [];
   private publishing: Promise<void> | undefined;
   private closed = false;
   /**
@@ -97,15 +163,25 @@ export class PortfolioEngine {
    */
   private readonly redisDirty = new Map<string, Set<string> | 'all'>();
   private readonly pendingMarks = new Set<string>();
-  /** Fill batches handed in while another was being written; applied together next. */
-  private readonly waitingFills: {
-    readonly records: readonly BatchRecord<orders.OrderEvent>[];
-    readonly resolve: (outcome: BatchOutcome) => void;
-    readonly reject: (error: unknown) => void;
-  }[] = [];
+  /** Fill batches handed in and not yet applied; applied together next. */
+  private waitingFills: WaitingFills[] = [];
+  private handedIn = 0;
+  /** Batches of failed writes, applied again (in hand-in order) once none is in flight. */
+  private retrying: WaitingFills[] = [];
+  private applying = false;
   private readonly lastMarkEmit = new Map<string, number>();
+  /** The version at which each (account, symbol) last changed. */
+  private readonly positionVersions = new Map<string, bigint>();
+  /**
+   * Positions whose current state this process handed to the publisher. A redelivered fill of
+   * any other position re-publishes it: its update may have been lost in a crash between the
+   * commit and the publish.
+   */
+  private readonly publishedHere = new Set<string>();
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly monotonicMs: () => number;
+  private readonly perPosition: boolean;
+  private readonly depth: number;
 
   constructor(private readonly options: PortfolioEngineOptions) {
     this.book = new PortfolioBook({
@@ -115,12 +191,14 @@ export class PortfolioEngine {
       deduper: this.deduper,
     });
     this.monotonicMs = options.monotonicMs ?? (() => performance.now());
+    this.perPosition = (options.updateGranularity ?? 'position') === 'position';
+    this.depth = Math.max(1, options.pipelineDepth ?? 2);
   }
 
   /** Loads every account, position and open order from PostgreSQL and rewrites the hot view. */
   async start(): Promise<void> {
-    const { accounts, positions } = await this.options.repository.loadAll();
-    this.restoreAccounts(accounts, positions);
+    const stored = await this.options.repository.loadAll();
+    this.restoreAccounts(stored);
     for (const order of await this.options.repository.openOrders())
       this.openOrders.set(order.orderId, order);
     const ids = this.book.accountIds();
@@ -137,7 +215,11 @@ export class PortfolioEngine {
       this.flushTimer.unref();
     }
     this.options.logger.info(
-      { accounts: ids.length, positions: positions.length, openOrders: this.openOrders.size },
+      {
+        accounts: ids.length,
+        positions: stored.positions.length,
+        openOrders: this.openOrders.size,
+      },
       'portfolio state loaded',
     );
   }
@@ -167,6 +249,7 @@ export class PortfolioEngine {
 
   /** Resolves once every committed update is published (tests, shutdown). */
   async flushUpdates(): Promise<void> {
+    await this.writes;
     while (this.unpublished.length > 0 || this.publishing !== undefined) {
       this.kickPublisher();
       await this.publishing;
@@ -174,50 +257,145 @@ export class PortfolioEngine {
   }
 
   /**
-   * Applies one consumer batch of execution reports (the fill consumer's handler). Batches that
-   * arrive while another is being written (several partitions consumed concurrently) are merged
+   * Applies one consumer batch of execution reports (the fill consumer's handler); resolves once
+   * the batch is committed, mirrored to Redis and its updates are published. Batches that arrive
+   * while the pipeline is full (several partitions consumed concurrently) are merged and applied
    * and written together: one PostgreSQL statement for all of them.
    */
   applyOrderEvents(records: readonly BatchRecord<orders.OrderEvent>[]): Promise<BatchOutcome> {
     return new Promise<BatchOutcome>((resolve, reject) => {
-      this.waitingFills.push({ records, resolve, reject });
-      if (this.waitingFills.length === 1)
-        this.serial(() => this.applyWaitingFills()).catch(() => undefined);
+      this.handedIn += 1;
+      this.waitingFills.push({ records, resolve, reject, retried: false, seq: this.handedIn });
+      this.pump();
     });
   }
 
-  private async applyWaitingFills(): Promise<void> {
-    const waiting = this.waitingFills.splice(0);
+  /** Starts applying the waiting batches if the pipeline has room. */
+  private pump(): void {
+    if (
+      this.applying ||
+      this.waitingFills.length === 0 ||
+      this.inFlight >= this.depth ||
+      this.retrying.length > 0
+    )
+      return;
+    this.applying = true;
+    // Taken when the chain gets to it: batches handed in meanwhile are merged into this one.
+    this.serial(() => {
+      const waiting = this.waitingFills;
+      this.waitingFills = [];
+      return this.applyWaiting(waiting);
+    })
+      .catch(() => undefined)
+      .finally(() => {
+        this.applying = false;
+        this.pump();
+      });
+  }
+
+  private async applyWaiting(waiting: readonly WaitingFills[]): Promise<void> {
     if (waiting.length === 0) return;
     const merged =
       waiting.length === 1 ? (waiting[0]?.records ?? []) : waiting.flatMap((w) => w.records);
     const stopTimer = this.options.metrics.fillApplySeconds.startTimer();
+    let job: FillJob;
     try {
-      let outcome: BatchOutcome;
-      try {
-        outcome = await this.applyEvents(merged, false);
-      } catch (error) {
-        // Something else applied part of this batch (a replay racing a redelivery): look every
-        // execution id up once and apply what is really new.
-        if (!(error instanceof ConcurrentPortfolioWriteError)) throw error;
-        outcome = await this.applyEvents(merged, true);
+      for (;;) {
+        await this.reloadIfPending();
+        const applied = await this.applyEvents(
+          merged,
+          waiting.some((w) => w.retried),
+          waiting,
+          stopTimer,
+        );
+        if (applied !== undefined) {
+          job = applied;
+          break;
+        }
       }
+    } catch (error) {
+      stopTimer();
+      for (const w of waiting) w.reject(error);
+      return;
+    }
+    this.inFlight += 1;
+    this.unwritten.push(job);
+    const written = this.runWrite(() => this.writeJob(job));
+    // The job resolves after its publish, outside the write chain: the next batch's write does
+    // not wait for this one's publish.
+    written
+      .then((target) => (target === undefined ? undefined : this.publishedUpTo(target)))
+      .then(
+        () => this.settle(job, undefined),
+        (error: unknown) => this.settle(job, error),
+      );
+  }
+
+  /** Resolves or fails the job's callers; a concurrent write or an earlier failure retries once. */
+  private settle(job: FillJob, error: unknown): void {
+    this.inFlight -= 1;
+    job.stopTimer();
+    if (error === undefined) {
+      this.options.metrics.fillsApplied.inc(job.applied);
+      if (job.duplicates > 0) this.options.metrics.fillsDuplicate.inc(job.duplicates);
       let base = 0;
-      for (const w of waiting) {
+      for (const w of job.waiting) {
         const end = base + w.records.length;
         const from = base;
         w.resolve({
-          rejected: outcome.rejected
+          rejected: job.outcome.rejected
             .filter((r) => r.index >= from && r.index < end)
             .map((r) => ({ index: r.index - from, error: r.error })),
         });
         base = end;
       }
-    } catch (error) {
-      for (const w of waiting) w.reject(error);
-    } finally {
-      stopTimer();
+    } else {
+      const retry =
+        error instanceof ConcurrentPortfolioWriteError || error instanceof EarlierBatchFailedError;
+      const again = job.waiting.filter((w) => retry && !w.retried);
+      for (const w of job.waiting) if (!again.includes(w)) w.reject(error);
+      // Something else applied part of this batch (a replay racing a redelivery), or it sat on
+      // top of one that failed: apply it again, looking every execution id up.
+      for (const w of again) this.retrying.push({ ...w, retried: true });
     }
+    if (this.inFlight === 0 && this.retrying.length > 0) {
+      // Every batch applied on top of the failed one has failed too: all of them again, oldest
+      // first, ahead of (or merged with) what was handed in since.
+      this.waitingFills = [...this.retrying, ...this.waitingFills].sort((a, b) => a.seq - b.seq);
+      this.retrying = [];
+    }
+    this.pump();
+  }
+
+  private runWrite<R>(fn: () => Promise<R>): Promise<R> {
+    const run = this.writes.then(fn, fn);
+    this.writes = run.catch(() => undefined);
+    return run;
+  }
+
+  /**
+   * Writes one applied fill batch, then the hot view, then hands its updates to the publisher.
+   * Returns the publish count to wait for (undefined: nothing to publish).
+   */
+  private async writeJob(job: FillJob): Promise<number | undefined> {
+    this.unwritten.shift();
+    if (job.epoch !== this.epoch) throw new EarlierBatchFailedError();
+    if (job.write !== undefined) {
+      try {
+        await this.options.repository.writeBatch(job.write);
+      } catch (error) {
+        // Memory is ahead of PostgreSQL for this batch and every one applied after it.
+        this.epoch += 1;
+        for (const id of job.touched) this.reloadPending.add(id);
+        for (const later of this.unwritten)
+          for (const id of later.touched) this.reloadPending.add(id);
+        throw error;
+      }
+    }
+    this.options.afterCommitHook?.();
+    for (const id of job.closed) this.openOrders.delete(id);
+    for (const k of job.publishes) this.publishedHere.add(k);
+    return this.afterCommit(job.hot, job.updates);
   }
 
   /**
@@ -227,6 +405,7 @@ export class PortfolioEngine {
    */
   applyTicks(records: readonly BatchRecord<marketdata.Tick>[]): Promise<BatchOutcome> {
     return this.serial(async () => {
+      await this.reloadIfPending();
       const rejected: { index: number; error: unknown }[] = [];
       const last = new Map<string, bigint>();
       records.forEach((record, index) => {
@@ -283,7 +462,10 @@ export class PortfolioEngine {
    * from the ledger, or a failed batch).
    */
   reloadAccounts(accountIds: readonly string[]): Promise<void> {
-    return this.serial(() => this.reload(accountIds));
+    return this.serial(async () => {
+      await this.writes;
+      await this.reload(accountIds);
+    });
   }
 
   private visiblePositions(account: AccountBook): PositionState[] {
@@ -300,15 +482,33 @@ export class PortfolioEngine {
     return run;
   }
 
+  /** Reloads the accounts of failed batches once no write of theirs is outstanding. */
+  private async reloadIfPending(): Promise<void> {
+    if (this.reloadPending.size === 0) return;
+    await this.writes;
+    const ids = [...this.reloadPending];
+    await this.reload(ids);
+    for (const id of ids) this.reloadPending.delete(id);
+  }
+
+  /** Parses and applies a batch in memory; what to write and publish comes back as a job. */
   private async applyEvents(
     records: readonly BatchRecord<orders.OrderEvent>[],
     lookupAll: boolean,
-  ): Promise<BatchOutcome> {
+    waiting: readonly WaitingFills[],
+    stopTimer: () => void,
+  ): Promise<FillJob | undefined> {
     const rejected: { index: number; error: unknown }[] = [];
     const opened = new Map<string, OpenOrder>();
     const closed = new Set<string>();
     const fills: Fill[] = [];
-    const sideless: { index: number; orderId: string; executionId: string }[] = [];
+    const sideless: {
+      index: number;
+      orderId: string;
+      executionId: string;
+      accountId: string;
+      symbol: string;
+    }[] = [];
     records.forEach((record, index) => {
       try {
         const parsed = parseOrderEvent(record.value);
@@ -318,7 +518,13 @@ export class PortfolioEngine {
           const order = opened.get(parsed.orderId) ?? this.openOrders.get(parsed.orderId);
           if (order === undefined) {
             // Either a redelivered fill of an order that completed since, or really unknown.
-            sideless.push({ index, orderId: parsed.orderId, executionId: parsed.fill.executionId });
+            sideless.push({
+              index,
+              orderId: parsed.orderId,
+              executionId: parsed.fill.executionId,
+              accountId: parsed.fill.accountId,
+              symbol: parsed.fill.symbol,
+            });
             return;
           }
           fills.push(
@@ -332,13 +538,17 @@ export class PortfolioEngine {
     });
 
     let duplicates = 0;
+    /** Positions of redelivered fills (their update may never have been published). */
+    const redelivered = new Set<string>();
     if (sideless.length > 0) {
       const applied = await this.options.repository.appliedAmong(
         sideless.map((f) => f.executionId),
       );
       for (const f of sideless) {
-        if (applied.has(f.executionId)) duplicates += 1;
-        else
+        if (applied.has(f.executionId)) {
+          duplicates += 1;
+          redelivered.add(key(f.accountId, f.symbol));
+        } else
           rejected.push({
             index: f.index,
             error: new OrderSideUnknownError(f.orderId, f.executionId),
@@ -359,74 +569,147 @@ export class PortfolioEngine {
         : await this.options.repository.appliedAmong([...candidates]),
     );
 
+    // A write failed while this batch was being looked up: reload first, then start over.
+    if (this.reloadPending.size > 0) return undefined;
+    // From here on nothing awaits: no write can fail while this batch is applied.
+    const epoch = this.epoch;
     const touched = new Set<string>();
     const changed = new Map<string, PositionState>();
     const executions: AppliedExecution[] = [];
     const updates: portfolio.PositionUpdate[] = [];
+    /** Per position, its last fill in the batch: the update it gets in 'position' mode. */
+    const lastFill = new Map<string, LastFill>();
     const now = this.options.clock();
     try {
       for (const fill of fills) {
         const result = this.book.applyFill(fill);
+        const k = key(fill.accountId, fill.symbol);
         if (!result.applied) {
           duplicates += 1;
+          redelivered.add(k);
           continue;
         }
         touched.add(fill.accountId);
-        changed.set(key(fill.accountId, fill.symbol), result.position);
+        changed.set(k, result.position);
+        this.positionVersions.set(k, result.version);
         executions.push({
           executionId: fill.executionId,
           accountId: fill.accountId,
           symbol: fill.symbol,
           sequence: fill.sequence,
         });
-        updates.push(
-          this.update(
-            result.account,
-            result.position,
-            result.version,
-            portfolio.PositionUpdateCause.FILL,
-            fill.executionId,
-            now,
-          ),
-        );
-      }
-      const openedOrders = [...opened.values()].filter((o) => !closed.has(o.orderId));
-      const closedOrderIds = [...closed].filter((id) => !opened.has(id));
-      if (executions.length > 0 || openedOrders.length > 0 || closedOrderIds.length > 0) {
-        await this.options.repository.writeBatch({
-          executions,
-          positions: [...changed.values()],
-          accounts: [...touched].map((id) => this.accountOrThrow(id).record()),
-          openedOrders,
-          closedOrderIds,
-        });
+        if (this.perPosition) {
+          // Delete first: the map's order is then the order of each position's last fill, which
+          // is version order per account.
+          lastFill.delete(k);
+          lastFill.set(k, {
+            account: result.account,
+            position: result.position,
+            version: result.version,
+            executionId: fill.executionId,
+            valuation: result.account.valuation(),
+          });
+        } else
+          updates.push(
+            this.update(
+              result.account,
+              result.position,
+              result.version,
+              portfolio.PositionUpdateCause.FILL,
+              fill.executionId,
+              now,
+            ),
+          );
       }
     } catch (error) {
-      await this.reload([...touched]);
+      // Corruption (the domain throws only then): forget what this batch did.
+      for (const id of touched) this.reloadPending.add(id);
       throw error;
     }
+    for (const l of lastFill.values())
+      updates.push({
+        updateId: randomUUID(),
+        version: l.version,
+        cause: portfolio.PositionUpdateCause.FILL,
+        executionId: l.executionId,
+        position: toPositionProto(l.position),
+        account: toAccountSnapshot(l.account, l.valuation, l.version, now),
+      });
+    const hot = [...changed.values()];
+    const publishes = [...changed.keys()];
+    for (const k of redelivered) {
+      if (changed.has(k) || this.publishedHere.has(k)) continue;
+      publishes.push(k);
+      const [accountId = '', symbol = ''] = k.split('\u0000');
+      const account = this.book.account(accountId);
+      const position = account?.position(symbol);
+      if (account === undefined || position === undefined) continue;
+      const stored = this.positionVersions.get(k) ?? 0n;
+      const version = stored > 0n ? stored : account.currentVersion;
+      hot.push(position);
+      updates.push({
+        ...this.update(account, position, version, portfolio.PositionUpdateCause.FILL, '', now),
+        account: toAccountSnapshot(account, account.valuation(), account.currentVersion, now),
+      });
+    }
+    // Sides are known at once (the next batch may fill these orders before this one is written);
+    // completed orders are forgotten only once committed (a failed batch is applied again).
     for (const o of opened.values()) this.openOrders.set(o.orderId, o);
-    for (const id of closed) this.openOrders.delete(id);
-    await this.afterCommit(changed.values(), updates);
-    this.options.metrics.fillsApplied.inc(executions.length);
-    if (duplicates > 0) this.options.metrics.fillsDuplicate.inc(duplicates);
+    const openedOrders = [...opened.values()].filter((o) => !closed.has(o.orderId));
+    const closedOrderIds = [...closed].filter((id) => !opened.has(id));
+    const positions = [...changed.values()];
     rejected.sort((a, b) => a.index - b.index);
-    return { rejected };
+    return {
+      waiting,
+      epoch,
+      touched,
+      write:
+        executions.length > 0 || openedOrders.length > 0 || closedOrderIds.length > 0
+          ? {
+              executions,
+              positions,
+              positionVersions: positions.map(
+                (p) => this.positionVersions.get(key(p.accountId, p.symbol)) ?? 0n,
+              ),
+              accounts: [...touched].map((id) => this.accountOrThrow(id).record()),
+              openedOrders,
+              closedOrderIds,
+            }
+          : undefined,
+      hot,
+      updates,
+      publishes,
+      outcome: { rejected },
+      closed: [...closed],
+      applied: executions.length,
+      duplicates,
+      stopTimer,
+    };
   }
 
   /** Emits held-back marks whose throttle window passed (all of them when `force`). */
   private async flushMarks(force: boolean): Promise<void> {
     if (this.pendingMarks.size === 0) return;
+    const throttle = this.options.markThrottleMs;
+    const due = (k: string, nowMs: number): boolean => {
+      const last = this.lastMarkEmit.get(k);
+      return force || last === undefined || nowMs - last >= throttle;
+    };
+    // Only wait for the fill pipeline when a mark is due (ticks batches come often).
+    const checkMs = this.monotonicMs();
+    if (![...this.pendingMarks].some((k) => due(k, checkMs))) return;
+    // Account versions must reach PostgreSQL in order: fill batches in flight go first.
+    await this.writes;
+    await this.reloadIfPending();
     const nowMs = this.monotonicMs();
     const now = this.options.clock();
-    const throttle = this.options.markThrottleMs;
     const touched = new Set<string>();
     const changed: PositionState[] = [];
+    const versions: bigint[] = [];
     const updates: portfolio.PositionUpdate[] = [];
     try {
       for (const k of this.pendingMarks) {
-        const last = this.lastMarkEmit.get(k);
-        if (!force && last !== undefined && nowMs - last < throttle) continue;
+        if (!due(k, nowMs)) continue;
         this.pendingMarks.delete(k);
         this.lastMarkEmit.set(k, nowMs);
         const [accountId = '', symbol = ''] = k.split('\u0000');
@@ -434,20 +717,26 @@ export class PortfolioEngine {
         const position = account?.position(symbol);
         if (account === undefined || position === undefined) continue;
         const version = account.nextVersion();
+        this.positionVersions.set(k, version);
+        this.publishedHere.add(k);
         touched.add(accountId);
         changed.push(position);
+        versions.push(version);
         updates.push(
           this.update(account, position, version, portfolio.PositionUpdateCause.MARK, '', now),
         );
       }
       if (updates.length === 0) return;
-      await this.options.repository.writeBatch({
-        executions: [],
-        positions: changed,
-        accounts: [...touched].map((id) => this.accountOrThrow(id).record()),
-        openedOrders: [],
-        closedOrderIds: [],
-      });
+      await this.runWrite(() =>
+        this.options.repository.writeBatch({
+          executions: [],
+          positions: changed,
+          positionVersions: versions,
+          accounts: [...touched].map((id) => this.accountOrThrow(id).record()),
+          openedOrders: [],
+          closedOrderIds: [],
+        }),
+      );
     } catch (error) {
       await this.reload([...touched]);
       throw error;
@@ -455,11 +744,14 @@ export class PortfolioEngine {
     await this.afterCommit(changed, updates);
   }
 
-  /** Hot view and publish after the commit; failures are retried by the next batch. */
+  /**
+   * Hot view, then the updates to the background publisher. Returns the publish count that
+   * covers them. A failed Redis write fails the batch (redelivered; the owed keys are retried).
+   */
   private async afterCommit(
     changed: Iterable<PositionState>,
     updates: readonly portfolio.PositionUpdate[],
-  ): Promise<void> {
+  ): Promise<number> {
     for (const p of changed) {
       const owed = this.redisDirty.get(p.accountId);
       if (owed === 'all') continue;
@@ -467,6 +759,8 @@ export class PortfolioEngine {
       else owed.add(p.symbol);
     }
     for (const u of updates) this.unpublished.push(u);
+    this.enqueuedCount += updates.length;
+    const target = this.enqueuedCount;
     this.kickPublisher();
     if (this.redisDirty.size > 0) {
       const owed = [...this.redisDirty];
@@ -479,8 +773,13 @@ export class PortfolioEngine {
       }
       this.redisDirty.clear();
     }
-    // Back-pressure: a publisher that cannot keep up (or a broker that is down) stops intake.
-    if (this.unpublished.length > (this.options.maxUnpublished ?? 50_000)) await this.publishing;
+    return target;
+  }
+
+  /** Resolves once the first `upTo` updates ever enqueued are published. */
+  private publishedUpTo(upTo: number): Promise<void> {
+    if (this.publishedCount >= upTo) return Promise.resolve();
+    return new Promise((resolve) => this.publishWaiters.push({ upTo, resolve }));
   }
 
   private kickPublisher(): void {
@@ -509,8 +808,14 @@ export class PortfolioEngine {
       }
       failures = 0;
       this.unpublished.splice(0, batch.length);
+      this.publishedCount += batch.length;
       this.options.metrics.updatesPublished.inc(batch.length);
       for (const update of batch) this.options.hub.publish(update);
+      while (
+        this.publishWaiters.length > 0 &&
+        (this.publishWaiters[0]?.upTo ?? 0) <= this.publishedCount
+      )
+        this.publishWaiters.shift()?.resolve();
     }
   }
 
@@ -558,21 +863,32 @@ export class PortfolioEngine {
 
   private async reload(accountIds: readonly string[]): Promise<void> {
     if (accountIds.length === 0) return;
-    const { accounts, positions } = await this.options.repository.loadAccounts(accountIds);
+    const stored = await this.options.repository.loadAccounts(accountIds);
     for (const id of accountIds) this.book.forget(id);
-    this.restoreAccounts(accounts, positions);
+    this.restoreAccounts(stored);
   }
 
-  private restoreAccounts(
-    accounts: readonly ReturnType<AccountBook['record']>[],
-    positions: readonly PositionState[],
-  ): void {
+  private restoreAccounts(stored: StoredPortfolio): void {
     const byAccount = new Map<string, PositionState[]>();
-    for (const p of positions) {
+    stored.positions.forEach((p, i) => {
       const list = byAccount.get(p.accountId) ?? [];
       list.push(p);
       byAccount.set(p.accountId, list);
-    }
-    for (const record of accounts) this.book.restore(record, byAccount.get(record.accountId) ?? []);
+      const k = key(p.accountId, p.symbol);
+      this.positionVersions.set(k, stored.positionVersions[i] ?? 0n);
+      // The stored state may be newer than what this process published.
+      this.publishedHere.delete(k);
+    });
+    for (const record of stored.accounts)
+      this.book.restore(record, byAccount.get(record.accountId) ?? []);
   }
+}
+
+/** A position's last fill of a batch, with the account valuation right after it. */
+interface LastFill {
+  readonly account: AccountBook;
+  readonly position: PositionState;
+  readonly version: bigint;
+  readonly executionId: string;
+  readonly valuation: AccountValuation;
 }

@@ -46,6 +46,10 @@ export interface PortfolioServiceOptions {
    * Default 12 (the topic's partition count).
    */
   readonly fillPartitionsConcurrently?: number;
+  /** PositionUpdates per position changed in a batch (default) or per fill (ADR 0015). */
+  readonly updateGranularity?: 'position' | 'fill';
+  /** Fill batches in flight at once (applied while earlier ones are written). Default 2. */
+  readonly pipelineDepth?: number;
   /** Consumer group timing (tests shorten it). */
   readonly consumerTuning?: {
     readonly sessionTimeoutMs: number;
@@ -89,6 +93,10 @@ export class PortfolioService {
       defaultStartingCash: options.defaultStartingCash,
       defaultCurrency: options.defaultCurrency,
       markThrottleMs: options.markThrottleMs,
+      ...(options.updateGranularity === undefined
+        ? {}
+        : { updateGranularity: options.updateGranularity }),
+      ...(options.pipelineDepth === undefined ? {} : { pipelineDepth: options.pipelineDepth }),
     });
     const events = Topics.ordersEvents;
     this.fills = new KafkaBatchConsumer({
