@@ -88,6 +88,18 @@ describe('latching and escalation', () => {
     expect(replay.next).toBe(state);
   });
 
+  it('a recheck judges the last seen version again under new limits; older versions stay replays', () => {
+    const { state } = run([{ dayPnl: '-300' }, { dayPnl: '-700' }]);
+    expect(state.state).toBe('ACTIVE');
+    const tighter = testLimits({ maxDailyLoss: '500' });
+    const latest = testSnapshot({ version: 2n, dayPnl: '-700' });
+    expect(decide(state, tighter, latest, WARN_AT_80).outcome).toBe('replay');
+    const again = decide(state, tighter, latest, { ...WARN_AT_80, recheck: true });
+    expect(again.transition).toMatchObject({ from: 'ACTIVE', to: 'HALTED' });
+    const older = testSnapshot({ version: 1n, dayPnl: '-700' });
+    expect(decide(state, tighter, older, { ...WARN_AT_80, recheck: true }).outcome).toBe('replay');
+  });
+
   it('a human reset to ACTIVE re-arms: the next breaching valuation halts again', () => {
     const halted = run([{ dayPnl: '-6000' }]).state;
     const { next, rearmed } = applyExternalControl(halted, { state: 'ACTIVE', actor: 'admin:ops' });

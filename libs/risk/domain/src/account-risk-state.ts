@@ -67,6 +67,11 @@ export interface RiskDecision {
 
 export interface DecideOptions extends EvaluationOptions {
   readonly warningFraction: Ratio;
+  /**
+   * Judge the snapshot of `state.lastVersion` again (its account's limits changed since); any
+   * older snapshot is still a replay.
+   */
+  readonly recheck?: boolean;
 }
 
 function bySeverityDesc(a: LimitObservation, b: LimitObservation): number {
@@ -84,7 +89,10 @@ export function decide(
   snapshot: AccountRiskSnapshot,
   options: DecideOptions,
 ): RiskDecision {
-  if (snapshot.version <= state.lastVersion) {
+  if (
+    snapshot.version < state.lastVersion ||
+    (snapshot.version === state.lastVersion && options.recheck !== true)
+  ) {
     return {
       outcome: 'replay',
       next: state,

@@ -46,6 +46,8 @@ export type EvaluationOutcome = 'replay' | 'unchanged' | 'changed';
  */
 export class EvaluatePositionUpdateUseCase {
   private readonly now: () => bigint;
+  /** The newest valuation seen per account: judged again when the account's limits change. */
+  private readonly latest = new Map<string, AccountRiskSnapshot>();
 
   constructor(private readonly deps: EvaluatePositionUpdateDeps) {
     this.now = deps.nowNanos ?? (() => BigInt(Date.now()) * 1_000_000n);
@@ -54,9 +56,12 @@ export class EvaluatePositionUpdateUseCase {
   async execute(update: portfolio.PositionUpdate): Promise<EvaluationOutcome> {
     const started = process.hrtime.bigint();
     const snapshot = snapshotOfUpdate(update);
-    const outcome = await this.deps.states.exclusive(snapshot.accountId, () =>
-      this.evaluate(snapshot),
-    );
+    const outcome = await this.deps.states.exclusive(snapshot.accountId, () => {
+      const known = this.latest.get(snapshot.accountId);
+      if (known === undefined || snapshot.version > known.version)
+        this.latest.set(snapshot.accountId, snapshot);
+      return this.evaluate(snapshot);
+    });
     this.deps.metrics.evaluationSeconds.observe(
       { outcome },
       Number(process.hrtime.bigint() - started) / 1e9,
@@ -64,11 +69,31 @@ export class EvaluatePositionUpdateUseCase {
     return outcome;
   }
 
-  private async evaluate(snapshot: AccountRiskSnapshot): Promise<EvaluationOutcome> {
+  /**
+   * Judges the newest valuation of each account in `accounts` again (their limits changed): a
+   * limit lowered below where an account already stands trips it now, not at its next fill.
+   */
+  async recheck(accounts: ReadonlySet<string> | 'all'): Promise<number> {
+    let changed = 0;
+    for (const [accountId, snapshot] of this.latest) {
+      if (accounts !== 'all' && !accounts.has(accountId)) continue;
+      const outcome = await this.deps.states.exclusive(accountId, () =>
+        this.evaluate(snapshot, true),
+      );
+      if (outcome === 'changed') changed += 1;
+    }
+    return changed;
+  }
+
+  private async evaluate(
+    snapshot: AccountRiskSnapshot,
+    recheck = false,
+  ): Promise<EvaluationOutcome> {
     const { states, limits, metrics } = this.deps;
+    const options = { ...this.deps, recheck };
     const accountLimits = limits.limitsFor(snapshot.accountId);
     const cached = await states.get(snapshot.accountId);
-    const decision = decide(cached, accountLimits, snapshot, this.deps);
+    const decision = decide(cached, accountLimits, snapshot, options);
     if (decision.outcome === 'replay') {
       metrics.updatesSkipped.inc({ reason: 'replay' });
       return 'replay';
@@ -90,7 +115,7 @@ export class EvaluatePositionUpdateUseCase {
         lastVersion:
           stored.lastVersion > cached.lastVersion ? stored.lastVersion : cached.lastVersion,
       };
-      const again = decide(base, limits.limitsFor(snapshot.accountId), snapshot, this.deps);
+      const again = decide(base, limits.limitsFor(snapshot.accountId), snapshot, options);
       return again.changed ? this.plan(snapshot, again) : undefined;
     });
     if (written.kind !== 'written') {

@@ -226,6 +226,38 @@ describe('risk-monitor against PostgreSQL and the dev broker', () => {
     expect(metricSample(again, 'risk_updates_skipped_total{reason="replay"}')).toBe(2);
   });
 
+  it('judges an account again when its limits change: a limit set below its loss trips it at once', async () => {
+    const { monitor, groupId } = await startMonitor();
+    // -700 is inside the default 5000 loss limit: nothing happens.
+    await publish({ account: 'acct-late', version: 1n, dayPnl: '-700.00', equity: '99300.00' });
+    await waitForGroupCaughtUp(kafka, groupId, topics.positionUpdates);
+    await monitor.tick();
+    expect(await controlsOf('acct-late')).toEqual([]);
+
+    // The limit is lowered below where the account stands; no further update arrives.
+    await new PostTradeLimitsRepository(pg.db).set(
+      parsePostTradeLimits({ accountId: 'acct-late', maxDailyLoss: '500.00' }),
+      'test',
+    );
+    await monitor.tick();
+    await outboxDrained();
+    const controls = await controlsOf('acct-late');
+    expect(controls).toEqual([
+      expect.objectContaining({
+        controlId: 'risk-monitor:acct-late:v1:HALTED',
+        state: risk.TradingState.HALTED,
+        actor: 'risk-monitor',
+      }),
+    ]);
+    expect(controls[0]?.reason).toBe(
+      'daily loss limit 500.00 USD breached: day PnL -700.00 USD (account acct-late, update v1)',
+    );
+    // Another refresh with the same limits judges nothing again.
+    await monitor.tick();
+    await outboxDrained();
+    expect(await controlsOf('acct-late')).toHaveLength(1);
+  });
+
   it('reduces on drawdown, escalates to HALTED on further loss, and a human reset re-arms', async () => {
     const { groupId, metrics } = await startMonitor();
     await publish(

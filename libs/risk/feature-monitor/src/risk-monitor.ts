@@ -171,10 +171,14 @@ export class RiskMonitor {
     this.timer.unref();
   }
 
-  /** Reloads limits and retries the outbox (the timer calls it; tests may too). */
+  /**
+   * Reloads limits (judging again the latest valuation of every account whose limits changed)
+   * and retries the outbox. The timer calls it; tests may too.
+   */
   async tick(): Promise<void> {
     try {
-      await this.limits.refresh();
+      const changed = await this.limits.refresh();
+      if (changed === 'all' || changed.size > 0) await this.evaluate.recheck(changed);
       this.metrics.retainUtilizationAccounts(this.limits.accountsWithOwnLimits());
       // New accounts are counted as ACTIVE here rather than on every update.
       this.states.changed();
