@@ -13,10 +13,10 @@
  * reported per strategy; results go to bench/results/tick-writer.json.
  *
  * PostgreSQL runs on the same 2 cores as the writer and the dev broker, so this is the whole
- * pipeline's cost on one small box. The dev broker returns one record batch per partition per
- * fetch, so ticks are produced in large sends (big record batches), as the ingestor does. It
- * also keeps at most 5 MiB / 100k records per partition (librdkafka mock: older record batches
- * are deleted), so a run stays below ~40k ticks per partition: 300k ticks over 12 partitions.
+ * pipeline's cost on one small box. Ticks are produced in large sends (big record batches), as
+ * the ingestor does. The dev broker keeps at most 5 MiB / 100k records per partition (librdkafka
+ * mock: older record batches are deleted), so a run stays below ~40k ticks per partition: 300k
+ * ticks over 12 partitions.
  * On a shared machine the wall-clock rate depends on everyone's load; the run also reports the
  * CPU seconds of the writer process and of its PostgreSQL backends, and the rate those imply
  * for 2 otherwise idle cores.
