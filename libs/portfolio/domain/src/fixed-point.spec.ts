@@ -1,5 +1,12 @@
 import { DecimalFormatError } from './portfolio.error';
-import { divRoundHalfEven, formatFixed, parseFixed, rescale } from './fixed-point';
+import fc from 'fast-check';
+import {
+  divRoundHalfEven,
+  formatFixed,
+  parseFixed,
+  parseFixedReference,
+  rescale,
+} from './fixed-point';
 
 describe('fixed point', () => {
   it('parses and formats canonical decimals exactly', () => {
@@ -57,5 +64,33 @@ describe('formatFixed', () => {
   it('round-trips with parseFixed', () => {
     for (const v of [0n, 7n, -7n, 10n ** 20n + 3n, -(10n ** 9n), 123_000n])
       expect(parseFixed(formatFixed(v, 8), 8)).toBe(v);
+  });
+});
+
+describe('parseFixed fast path', () => {
+  const outcome = (f: () => bigint): string => {
+    try {
+      return `ok ${f()}`;
+    } catch (error) {
+      return `err ${error instanceof Error ? `${error.constructor.name} ${error.message}` : ''}`;
+    }
+  };
+  const decimalLike = fc.oneof(
+    fc.stringMatching(/^-?[0-9]{0,9}(\.[0-9]{0,12})?$/),
+    fc.string({ maxLength: 20, unit: fc.constantFrom('0', '1', '9', '.', '-', '+', 'e', ' ') }),
+    fc
+      .tuple(fc.bigInt({ min: -(10n ** 18n), max: 10n ** 18n }), fc.integer({ min: 0, max: 12 }))
+      .map(([v, s]) => formatFixed(v, s)),
+  );
+
+  it('agrees with the reference parser on results and errors', () => {
+    fc.assert(
+      fc.property(decimalLike, fc.integer({ min: 0, max: 18 }), (text, scale) => {
+        expect(outcome(() => parseFixed(text, scale, 'x'))).toBe(
+          outcome(() => parseFixedReference(text, scale, 'x')),
+        );
+      }),
+      { numRuns: 5000 },
+    );
   });
 });

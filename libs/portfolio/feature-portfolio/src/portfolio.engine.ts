@@ -527,8 +527,24 @@ export class PortfolioEngine {
             });
             return;
           }
+          // Fields copied one by one (no spread): this runs once per fill.
+          const f = parsed.fill;
           fills.push(
-            toFill({ ...parsed.fill, side: order.side === 1 ? 'buy' : 'sell' }, this.options.fees),
+            toFill(
+              {
+                executionId: f.executionId,
+                accountId: f.accountId,
+                symbol: f.symbol,
+                side: order.side === 1 ? 'buy' : 'sell',
+                quantity: f.quantity,
+                price: f.price,
+                liquidity: f.liquidity,
+                sequence: f.sequence,
+                executedAtUnixNanos: f.executedAtUnixNanos,
+                fee: f.fee,
+              },
+              this.options.fees,
+            ),
           );
           if (parsed.terminal) closed.add(parsed.orderId);
         }
