@@ -46,6 +46,28 @@ const REQUEST: orders.SubmitOrderRequest = orders.SubmitOrderRequest.fromPartial
   }),
 });
 
+/**
+ * A child's side of the timing protocol: 'mark' starts the window, 'report' sends the calls and
+ * CPU time since the mark (after `onReport`) and exits.
+ */
+function answerParent(calls: () => number, onReport: () => void = () => undefined): void {
+  let mark = { calls: 0, cpu: process.cpuUsage(), at: performance.now() };
+  process.on('message', (message: { cmd: string }) => {
+    if (message.cmd === 'mark')
+      mark = { calls: calls(), cpu: process.cpuUsage(), at: performance.now() };
+    if (message.cmd === 'report') {
+      onReport();
+      const cpu = process.cpuUsage(mark.cpu);
+      const sample: Sample = {
+        calls: calls() - mark.calls,
+        cpuMicros: cpu.user + cpu.system,
+        wallMs: performance.now() - mark.at,
+      };
+      process.send?.(sample, () => process.exit(0));
+    }
+  });
+}
+
 function server(): void {
   let calls = 0;
   const srv = new grpc.Server();
@@ -63,19 +85,7 @@ function server(): void {
     if (error !== null) throw error;
     process.send?.({ port });
   });
-  let mark = { calls: 0, cpu: process.cpuUsage(), at: performance.now() };
-  process.on('message', (message: { cmd: string }) => {
-    if (message.cmd === 'mark') mark = { calls, cpu: process.cpuUsage(), at: performance.now() };
-    if (message.cmd === 'report') {
-      const cpu = process.cpuUsage(mark.cpu);
-      const sample: Sample = {
-        calls: calls - mark.calls,
-        cpuMicros: cpu.user + cpu.system,
-        wallMs: performance.now() - mark.at,
-      };
-      process.send?.(sample, () => process.exit(0));
-    }
-  });
+  answerParent(() => calls);
 }
 
 function client(port: number): void {
@@ -100,20 +110,12 @@ function client(port: number): void {
     });
   };
   for (let i = 0; i < INFLIGHT; i++) loop(i);
-  let mark = { calls: 0, cpu: process.cpuUsage(), at: performance.now() };
-  process.on('message', (message: { cmd: string }) => {
-    if (message.cmd === 'mark') mark = { calls, cpu: process.cpuUsage(), at: performance.now() };
-    if (message.cmd === 'report') {
+  answerParent(
+    () => calls,
+    () => {
       running = false;
-      const cpu = process.cpuUsage(mark.cpu);
-      const sample: Sample = {
-        calls: calls - mark.calls,
-        cpuMicros: cpu.user + cpu.system,
-        wallMs: performance.now() - mark.at,
-      };
-      process.send?.(sample, () => process.exit(0));
-    }
-  });
+    },
+  );
   process.send?.({ ready: true });
 }
 

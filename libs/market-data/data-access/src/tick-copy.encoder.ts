@@ -159,6 +159,7 @@ function timestampText(nanos: bigint): string {
 
 /** Writes `value` (0 <= value < 10^digits) zero-padded to `digits`; returns the position after. */
 function writeFixedDigits(buf: Buffer, pos: number, value: number, digits: number): number {
+  // Exact for safe integers: rest / 10 never rounds across an integer.
   let rest = value;
   for (let i = pos + digits - 1; i >= pos; i -= 1) {
     const next = Math.floor(rest / 10);
@@ -172,14 +173,7 @@ function writeFixedDigits(buf: Buffer, pos: number, value: number, digits: numbe
 function writeDigits(buf: Buffer, pos: number, value: number): number {
   let length = 1;
   for (let limit = 10; limit <= value; limit *= 10) length += 1;
-  let rest = value;
-  // Exact for safe integers: rest / 10 never rounds across an integer.
-  for (let i = pos + length - 1; i >= pos; i -= 1) {
-    const next = Math.floor(rest / 10);
-    buf[i] = 48 + (rest - next * 10);
-    rest = next;
-  }
-  return pos + length;
+  return writeFixedDigits(buf, pos, value, length);
 }
 
 /**

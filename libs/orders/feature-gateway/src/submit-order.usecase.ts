@@ -69,12 +69,7 @@ export class SubmitOrderUseCase {
         request.clientOrderId,
       );
       if (existing === null) throw error;
-      const ack = await this.entry.replay(principal, request.clientOrderId, hash, existing);
-      return {
-        orderId: ack.orderId,
-        commandId: ack.commandId,
-        acceptedAtUnixNanos: ack.acceptedAtUnixNanos,
-      };
+      return this.entry.replay(principal, request.clientOrderId, hash, existing);
     }
     lap('limits');
     const account = reservationLimits(limits, increments);
@@ -107,20 +102,11 @@ export class SubmitOrderUseCase {
       limits.orderRatePerSecond,
     );
     lap('reserve');
-    if (outcome.kind === 'duplicate') {
-      const ack = await this.entry.replay(principal, request.clientOrderId, hash, outcome.record);
-      return {
-        orderId: ack.orderId,
-        commandId: ack.commandId,
-        acceptedAtUnixNanos: ack.acceptedAtUnixNanos,
-      };
-    }
+    // The Acknowledgement is the response: order id, command id, accepted-at.
+    if (outcome.kind === 'duplicate')
+      return this.entry.replay(principal, request.clientOrderId, hash, outcome.record);
     const ack = await this.entry.publishAccepted(principal, command, record);
     lap('publish');
-    return {
-      orderId: ack.orderId,
-      commandId: ack.commandId,
-      acceptedAtUnixNanos: ack.acceptedAtUnixNanos,
-    };
+    return ack;
   }
 }

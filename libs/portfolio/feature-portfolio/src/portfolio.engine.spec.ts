@@ -38,6 +38,22 @@ function core(p: PositionState): Record<string, bigint> {
   };
 }
 
+/** Another writer stores account A at version 5: the engine's next write of A is refused. */
+async function accountAtVersionFiveElsewhere(db: PortfolioTestStores['pg']['db']): Promise<void> {
+  await new PortfolioRepository(db).writeBatch({
+    executions: [],
+    positions: [],
+    accounts: [
+      {
+        ...AccountBook.open('A', 'USD', parseFixed('100000', MONEY_SCALE), NOW).record(),
+        version: 5n,
+      },
+    ],
+    openedOrders: [],
+    closedOrderIds: [],
+  });
+}
+
 describe('PortfolioEngine (PostgreSQL + Redis, no broker)', () => {
   let stores: PortfolioTestStores;
   let registry: MetricsRegistry;
@@ -279,18 +295,7 @@ describe('PortfolioEngine (PostgreSQL + Redis, no broker)', () => {
     const e = engine();
     await e.start();
     // Another writer got the account to version 5 first: this batch's write is refused.
-    await new PortfolioRepository(stores.pg.db).writeBatch({
-      executions: [],
-      positions: [],
-      accounts: [
-        {
-          ...AccountBook.open('A', 'USD', parseFixed('100000', MONEY_SCALE), NOW).record(),
-          version: 5n,
-        },
-      ],
-      openedOrders: [],
-      closedOrderIds: [],
-    });
+    await accountAtVersionFiveElsewhere(stores.pg.db);
     await e.applyOrderEvents(records(buy));
     await e.flushUpdates();
     // Reloaded at version 5, then applied on top: versions 6 and 7.
@@ -403,18 +408,7 @@ describe('PortfolioEngine (PostgreSQL + Redis, no broker)', () => {
     await e.start();
     // Another writer got the account to version 5 first: the first batch's write is refused,
     // the second was applied on top of it in memory and is not written either.
-    await new PortfolioRepository(stores.pg.db).writeBatch({
-      executions: [],
-      positions: [],
-      accounts: [
-        {
-          ...AccountBook.open('A', 'USD', parseFixed('100000', MONEY_SCALE), NOW).record(),
-          version: 5n,
-        },
-      ],
-      openedOrders: [],
-      closedOrderIds: [],
-    });
+    await accountAtVersionFiveElsewhere(stores.pg.db);
     const sell = [
       acceptedEvent({
         orderId: 'o3',

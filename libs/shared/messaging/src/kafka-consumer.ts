@@ -393,6 +393,9 @@ export class KafkaConsumer<T> {
       groupError ??= error;
       this.gate.interrupt();
     };
+    // While running, a batch leaves its commit in flight (the next batch's commit collapses into
+    // it); a batch that ends because we stop, pause, failed or lost the group (whatever stops
+    // dispatching) waits for it, so a drain or a rebalance commits everything that finished.
     const committer = this.committerFor(payload, onGroupError);
     // Per-key chains keep records with one key in order while other keys run concurrently.
     const chains = new Map<string, Promise<Outcome>>();
@@ -419,7 +422,7 @@ export class KafkaConsumer<T> {
     if (this.options.batch !== undefined) {
       try {
         await this.onBatchInChunks(payload, this.options.batch, committer, mustStopDispatching);
-        await this.settleCommits(committer, payload);
+        if (mustStopDispatching()) await committer.flush();
       } finally {
         clearInterval(heartbeat);
       }
@@ -459,7 +462,7 @@ export class KafkaConsumer<T> {
         tasks.push(task);
       }
       await Promise.all(tasks);
-      await this.settleCommits(committer, payload);
+      if (mustStopDispatching()) await committer.flush();
     } finally {
       clearInterval(heartbeat);
     }
@@ -476,30 +479,12 @@ export class KafkaConsumer<T> {
     const { topic, partition } = payload.batch;
     let committer = this.committers.get(partition);
     if (committer === undefined) {
-      committer = new SerialCommitter(topic, partition, this.logger);
+      committer = new SerialCommitter(payload, topic, partition, this.logger, onGroupError);
       this.committers.set(partition, committer);
+    } else {
+      committer.bind(payload, onGroupError);
     }
-    committer.bind(payload, onGroupError);
     return committer;
-  }
-
-  /**
-   * While running, a batch leaves its commit in flight (the next batch's commit collapses into
-   * it); a batch that ends because we stop, pause or lost the group waits for it, so a drain or
-   * a rebalance commits everything that finished.
-   */
-  private async settleCommits(
-    committer: SerialCommitter,
-    payload: EachBatchPayload,
-  ): Promise<void> {
-    if (
-      this.state !== 'running' ||
-      this.appPaused ||
-      this.fatalError !== undefined ||
-      !payload.isRunning() ||
-      payload.isStale()
-    )
-      await committer.flush();
   }
 
   private async onBatchInChunks(
@@ -732,13 +717,13 @@ class SerialCommitter {
   private wanted: string | undefined;
   private committed: string | undefined;
   private running: Promise<void> | undefined;
-  private payload: EachBatchPayload | undefined;
-  private onFailure: (error: unknown) => void = () => undefined;
 
   constructor(
+    private payload: EachBatchPayload,
     private readonly topic: string,
     private readonly partition: number,
     private readonly logger: MessagingLogger,
+    private onFailure: (error: unknown) => void,
   ) {}
 
   bind(payload: EachBatchPayload, onFailure: (error: unknown) => void): void {
@@ -762,7 +747,6 @@ class SerialCommitter {
     while (this.wanted !== undefined && this.wanted !== this.committed) {
       const offset = this.wanted;
       const payload = this.payload;
-      if (payload === undefined) return;
       try {
         // Through the batch payload, not consumer.commitOffsets(): kafkajs drops the latter silently
         // once stop() began, which is exactly when a drain must commit.
