@@ -223,9 +223,11 @@ describe('portfolio service against PostgreSQL, Redis and the dev broker', () =>
       const id = u.position?.accountId ?? '';
       const seen = highest.get(id) ?? 0n;
       // Fresh updates move the account's version forward; re-published ones repeat a seen one.
-      const fresh = u.executionId !== '' || u.cause !== portfolio.PositionUpdateCause.FILL;
-      if (fresh ? u.version <= seen : u.version > seen)
-        outOfOrder.push(`${id} v${u.version} after v${seen} (${fresh ? 'fresh' : 're-published'})`);
+      const isFresh = u.executionId !== '' || u.cause !== portfolio.PositionUpdateCause.FILL;
+      if (isFresh ? u.version <= seen : u.version > seen)
+        outOfOrder.push(
+          `${id} v${u.version} after v${seen} (${isFresh ? 'fresh' : 're-published'})`,
+        );
       if (u.version > seen) highest.set(id, u.version);
       if (u.account?.accountId !== id) outOfOrder.push(`${id}: account ${u.account?.accountId}`);
       const k = `${id}/${u.position?.symbol ?? ''}`;
